@@ -1,0 +1,236 @@
+"""Admin for actors, topics, claims, forecasts and verifications; saves go through claims.services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims import services
+from claims.models import Actor, Claim, Forecast, Topic, Verification
+from config.admin_services import ServiceAdminMixin
+
+
+@admin.register(Actor)
+class ActorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "kind", "country", "wikidata_id", "modified_at"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "aliases", "description", "wikidata_id"]
+    readonly_fields = ["created_at", "modified_at"]
+
+    def create_object(self, request, data):
+        return services.actor_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return services.actor_update(actor=obj, updated_by=request.user, **data)
+
+
+@admin.register(Topic)
+class TopicAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "slug", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def create_object(self, request, data):
+        return services.topic_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return services.topic_update(topic=obj, updated_by=request.user, **data)
+
+
+class ForecastInline(admin.StackedInline):
+    """Shows a claim's forecast; it is edited on its own page so the service derives its interval."""
+
+    model = Forecast
+    fields = [
+        "outcome",
+        "likelihood_phrase",
+        "probability_low",
+        "probability",
+        "probability_high",
+        "horizon_text",
+        "resolve_by",
+        "verdict",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    extra = 0
+    max_num = 0
+
+
+def _review_action(action_name: str, verb: str):
+    def run(modeladmin, request, queryset):
+        done, refused = 0, []
+        for claim in queryset:
+            try:
+                services.claim_review(claim=claim, action=action_name, reviewed_by=request.user)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"#{claim.pk}: {' '.join(error.messages)}")
+        if done:
+            modeladmin.message_user(request, f"{verb} {done} claim(s).", messages.SUCCESS)
+        if refused:
+            modeladmin.message_user(request, "Not changed — " + "; ".join(refused), messages.WARNING)
+
+    run.__name__ = f"{action_name}_claims"
+    permission = "change" if action_name == "submit" else "review"
+    return admin.action(description=f"{verb.split()[0]} selected claims", permissions=[permission])(run)
+
+
+@admin.register(Claim)
+class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "kind", "claimant", "review_state", "source_title", "created_at"]
+    list_filter = ["review_state", "kind", "topics", "passage__source"]
+    list_select_related = ["claimant", "passage__source"]
+    search_fields = ["statement", "passage__exact", "claimant__name"]
+    autocomplete_fields = ["claimant", "subjects", "topics"]
+    raw_id_fields = ["passage"]
+    readonly_fields = [
+        "review_state",
+        "created_by",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "modified_at",
+        "quote",
+    ]
+    fields = [
+        "passage",
+        "quote",
+        "statement",
+        "kind",
+        "claimant",
+        "subjects",
+        "topics",
+        "review_state",
+        "created_by",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "modified_at",
+    ]
+    inlines = [ForecastInline]
+    actions = [
+        _review_action("submit", "Submitted for review"),
+        _review_action("publish", "Published"),
+        _review_action("reject", "Rejected"),
+        _review_action("reopen", "Reopened"),
+    ]
+
+    @admin.display(description="source", ordering="passage__source__title")
+    def source_title(self, claim):
+        return claim.passage.source.title
+
+    @admin.display(description="quote")
+    def quote(self, claim):
+        return claim.passage.exact if claim.passage_id else "—"
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("claims.review_claim")
+
+    def create_object(self, request, data):
+        return services.claim_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return services.claim_update(claim=obj, updated_by=request.user, **data)
+
+
+class VerificationInline(admin.TabularInline):
+    model = Verification
+    fields = ["verdict", "rationale", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Forecast)
+class ForecastAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "outcome_short",
+        "claimant",
+        "likelihood_phrase",
+        "probability",
+        "resolve_by",
+        "status",
+    ]
+    list_filter = ["verdict", "lexicon", "claim__review_state", "claim__topics"]
+    list_select_related = ["claim", "claim__claimant"]
+    search_fields = ["outcome", "claim__statement", "likelihood_phrase", "horizon_text"]
+    raw_id_fields = ["claim"]
+    readonly_fields = ["verdict", "verified_at", "created_at", "modified_at"]
+    date_hierarchy = "resolve_by"
+    inlines = [VerificationInline]
+    fieldsets = [
+        (None, {"fields": ["claim", "outcome", "condition", "resolution_criteria"]}),
+        ("When", {"fields": ["made_on", "horizon_text", "resolve_by"]}),
+        (
+            "Likelihood",
+            {
+                "fields": [
+                    "likelihood_phrase",
+                    "lexicon",
+                    "phrase_applies_to",
+                    ("probability_low", "probability", "probability_high"),
+                ],
+                "description": "Leave the numbers empty to take them from the phrase's lexicon.",
+            },
+        ),
+        ("Verdict", {"fields": ["verdict", "verified_at", "created_at", "modified_at"]}),
+    ]
+
+    @admin.display(description="outcome", ordering="outcome")
+    def outcome_short(self, forecast):
+        return str(forecast)[10:]
+
+    @admin.display(description="claimant", ordering="claim__claimant__name")
+    def claimant(self, forecast):
+        return forecast.claim.claimant
+
+    @admin.display(description="status")
+    def status(self, forecast):
+        return Forecast.Status(forecast.status_on(timezone.localdate())).label
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.base_fields["made_on"].required = False
+        form.base_fields["made_on"].help_text = "Empty: the source's date."
+        return form
+
+    def create_object(self, request, data):
+        return services.forecast_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return services.forecast_update(forecast=obj, updated_by=request.user, **data)
+
+
+@admin.register(Verification)
+class VerificationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """Verdicts are append-only: they can be added and read, never changed or deleted."""
+
+    list_display = ["forecast", "verdict", "created_by", "created_at", "supersedes"]
+    list_filter = ["verdict"]
+    list_select_related = ["forecast", "created_by", "supersedes"]
+    search_fields = ["rationale", "forecast__outcome"]
+    raw_id_fields = ["forecast"]
+    fields = ["forecast", "verdict", "rationale", "evidence", "reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.fields, "supersedes", "created_by", "created_at"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def create_object(self, request, data):
+        return services.verification_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return obj

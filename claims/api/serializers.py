@@ -1,0 +1,217 @@
+"""Serializers for actors, topics, claims, forecasts and verifications.
+
+Read and write shapes differ: reads nest what a client needs to show a row,
+writes take ids. Serializers validate shape only; services hold the rules.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import Actor, Claim, Forecast, Topic, Verification
+from sources.models import Passage
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=50
+    )
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "aliases",
+            "country",
+            "wikidata_id",
+            "description",
+            "created_at",
+            "modified_at",
+        ]
+        read_only_fields = ["id", "created_at", "modified_at"]
+        # Uniqueness is enforced by the service (case-insensitive), not by the serializer.
+        validators = []
+
+
+class ActorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "kind"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "parent", "description"]
+
+
+class TopicRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug"]
+
+
+class PassageRefSerializer(serializers.ModelSerializer):
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Passage
+        fields = ["id", "source", "source_title", "start", "end", "exact", "anchor_status"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    passage = PassageRefSerializer(read_only=True)
+    claimant = ActorRefSerializer(read_only=True)
+    subjects = ActorRefSerializer(many=True, read_only=True)
+    topics = TopicRefSerializer(many=True, read_only=True)
+    forecast = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "statement",
+            "kind",
+            "review_state",
+            "passage",
+            "claimant",
+            "subjects",
+            "topics",
+            "forecast",
+            "reviewed_at",
+            "created_at",
+            "modified_at",
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_forecast(self, claim) -> int | None:
+        forecast = getattr(claim, "forecast", None) if hasattr(claim, "forecast") else None
+        return forecast.pk if forecast is not None else None
+
+
+class ClaimWriteSerializer(serializers.ModelSerializer):
+    passage = serializers.PrimaryKeyRelatedField(queryset=Passage.objects.defer("source__text"))
+    claimant = serializers.PrimaryKeyRelatedField(
+        queryset=Actor.objects.all(), allow_null=True, required=False
+    )
+    subjects = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), many=True, required=False)
+    topics = serializers.PrimaryKeyRelatedField(queryset=Topic.objects.all(), many=True, required=False)
+    statement = serializers.CharField(max_length=10_000)
+
+    class Meta:
+        model = Claim
+        fields = ["passage", "statement", "kind", "claimant", "subjects", "topics"]
+
+
+class ClaimReviewActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["submit", "publish", "reject", "reopen"])
+
+
+class ClaimRefSerializer(serializers.ModelSerializer):
+    claimant = ActorRefSerializer(read_only=True)
+    source = serializers.IntegerField(source="passage.source_id", read_only=True)
+    topics = TopicRefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "statement", "claimant", "source", "topics", "review_state"]
+
+
+class ForecastSerializer(serializers.ModelSerializer):
+    claim = ClaimRefSerializer(read_only=True)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Forecast
+        fields = [
+            "id",
+            "claim",
+            "outcome",
+            "made_on",
+            "horizon_text",
+            "resolve_by",
+            "likelihood_phrase",
+            "lexicon",
+            "phrase_applies_to",
+            "probability_low",
+            "probability_high",
+            "probability",
+            "resolution_criteria",
+            "condition",
+            "status",
+            "verified_at",
+            "created_at",
+            "modified_at",
+        ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Forecast.Status.choices))
+    def get_status(self, forecast) -> str:
+        return forecast.status_on(timezone.localdate())
+
+
+class ForecastWriteSerializer(serializers.ModelSerializer):
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.select_related("passage__source"))
+    probability = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
+    probability_low = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
+    probability_high = serializers.FloatField(min_value=0, max_value=1, required=False, allow_null=True)
+
+    class Meta:
+        model = Forecast
+        fields = [
+            "claim",
+            "outcome",
+            "made_on",
+            "horizon_text",
+            "resolve_by",
+            "likelihood_phrase",
+            "lexicon",
+            "phrase_applies_to",
+            "probability_low",
+            "probability_high",
+            "probability",
+            "resolution_criteria",
+            "condition",
+        ]
+        extra_kwargs = {"made_on": {"required": False}}
+
+
+class ForecastUpdateSerializer(ForecastWriteSerializer):
+    class Meta(ForecastWriteSerializer.Meta):
+        fields = [f for f in ForecastWriteSerializer.Meta.fields if f != "claim"]
+
+
+class EvidenceSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+    title = serializers.CharField(max_length=500)
+    quote = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    date = serializers.DateField(required=False, allow_null=True)
+
+
+class VerificationSerializer(serializers.ModelSerializer):
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta:
+        model = Verification
+        fields = [
+            "id",
+            "forecast",
+            "verdict",
+            "rationale",
+            "evidence",
+            "reason",
+            "supersedes",
+            "created_at",
+        ]
+        read_only_fields = ["id", "forecast", "supersedes", "created_at"]
+
+
+class VerificationWriteSerializer(serializers.ModelSerializer):
+    evidence = EvidenceSerializer(many=True, allow_empty=False, max_length=50)
+    rationale = serializers.CharField(max_length=20_000)
+    reason = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
+
+    class Meta:
+        model = Verification
+        fields = ["verdict", "rationale", "evidence", "reason"]

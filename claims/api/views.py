@@ -1,0 +1,188 @@
+"""API views for actors, topics, claims, forecasts and verifications."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from claims import selectors, services
+from claims.api.serializers import (
+    ActorSerializer,
+    ClaimReviewActionSerializer,
+    ClaimSerializer,
+    ClaimWriteSerializer,
+    ForecastSerializer,
+    ForecastUpdateSerializer,
+    ForecastWriteSerializer,
+    TopicSerializer,
+    VerificationSerializer,
+    VerificationWriteSerializer,
+)
+from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter
+from claims.models import Actor, Claim, Forecast, Topic, Verification
+from claims.permissions import PublicReadRoleWrite
+from config.api_views import WriteThroughServiceMixin
+
+
+class ActorViewSet(
+    WriteThroughServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Actors: claimants, subjects and authors. Editors create and change them."""
+
+    queryset = Actor.objects.none()
+    serializer_class = ActorSerializer
+    read_serializer_class = ActorSerializer
+    permission_classes = [PublicReadRoleWrite]
+    filterset_class = ActorFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "id", "modified_at"]
+    ordering = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.actor_list()
+
+    def create_object(self, data):
+        return services.actor_create(created_by=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.actor_update(actor=instance, updated_by=self.request.user, **data)
+
+
+class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+    """The topic taxonomy."""
+
+    queryset = Topic.objects.none()
+    serializer_class = TopicSerializer
+    permission_classes = [PublicReadRoleWrite]
+    filterset_class = TopicFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["name", "id"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        return selectors.topic_list()
+
+
+class ClaimViewSet(
+    WriteThroughServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Claims. Anonymous callers see published claims only; annotators create and change them."""
+
+    queryset = Claim.objects.none()
+    read_serializer_class = ClaimSerializer
+    permission_classes = [PublicReadRoleWrite]
+    filterset_class = ClaimFilter
+    search_fields = ["statement", "passage__exact"]
+    ordering_fields = ["created_at", "id", "modified_at"]
+    ordering = ["-created_at", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.claim_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in {"create", "partial_update", "update"}:
+            return ClaimWriteSerializer
+        if self.action == "review":
+            return ClaimReviewActionSerializer
+        return ClaimSerializer
+
+    def create_object(self, data):
+        return services.claim_create(created_by=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.claim_update(claim=instance, updated_by=self.request.user, **data)
+
+    @extend_schema(request=ClaimReviewActionSerializer, responses={200: ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Move the claim through review: submit (annotators), publish, reject, reopen (editors)."""
+        claim = self.get_object()
+        serializer = ClaimReviewActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review_action = serializer.validated_data["action"]
+        needed = "claims.change_claim" if review_action == "submit" else "claims.review_claim"
+        if not request.user.has_perm(needed):
+            raise PermissionDenied(
+                "Only editors may publish, reject or reopen claims."
+                if review_action != "submit"
+                else "Only annotators and editors may submit claims for review."
+            )
+        claim = services.claim_review(claim=claim, action=review_action, reviewed_by=request.user)
+        return Response(self._read(self._refetch(claim)))
+
+
+class ForecastViewSet(
+    WriteThroughServiceMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Forecasts, filterable by status, claimant, subject, topic, source, dates and probability."""
+
+    queryset = Forecast.objects.none()
+    read_serializer_class = ForecastSerializer
+    permission_classes = [PublicReadRoleWrite]
+    filterset_class = ForecastFilter
+    search_fields = ["outcome", "claim__statement", "likelihood_phrase"]
+    ordering_fields = ["resolve_by", "made_on", "probability", "id", "modified_at"]
+    ordering = ["resolve_by", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.forecast_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return ForecastWriteSerializer
+        if self.action in {"partial_update", "update"}:
+            return ForecastUpdateSerializer
+        return ForecastSerializer
+
+    def create_object(self, data):
+        return services.forecast_create(created_by=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.forecast_update(forecast=instance, updated_by=self.request.user, **data)
+
+
+class ForecastVerificationsView(generics.ListCreateAPIView):
+    """A forecast's verdicts, newest first. Fact-checkers add one; none is ever changed."""
+
+    queryset = Verification.objects.none()
+    permission_classes = [PublicReadRoleWrite]
+    filter_backends = []
+
+    def get_forecast(self) -> Forecast:
+        return get_object_or_404(selectors.forecast_list(user=self.request.user), pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return selectors.verification_list(user=self.request.user, forecast=self.get_forecast())
+
+    def get_serializer_class(self):
+        return VerificationWriteSerializer if self.request.method == "POST" else VerificationSerializer
+
+    @extend_schema(request=VerificationWriteSerializer, responses={201: VerificationSerializer})
+    def post(self, request, *args, **kwargs):
+        forecast = self.get_forecast()
+        serializer = VerificationWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        verification = services.verification_create(
+            forecast=forecast, created_by=request.user, **serializer.validated_data
+        )
+        return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,76 @@
+"""Filters for the claims API (django-filter)."""
+
+import django_filters
+from django.utils import timezone
+
+from claims.models import Actor, Claim, Forecast, Topic
+from claims.selectors import forecast_filter_status
+
+
+def _topic(queryset, path: str, value: str):
+    """Topics are given by id or by slug: ?topic=7 or ?topic=arms-control."""
+    key = f"{path}__id" if value.isdigit() else f"{path}__slug"
+    return queryset.filter(**{key: value})
+
+
+class ActorFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=Actor.Kind.choices)
+    country = django_filters.CharFilter(lookup_expr="iexact")
+    name = django_filters.CharFilter(lookup_expr="icontains")
+    modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
+
+    class Meta:
+        model = Actor
+        fields = ["kind", "country", "name", "wikidata_id"]
+
+
+class TopicFilter(django_filters.FilterSet):
+    class Meta:
+        model = Topic
+        fields = ["parent", "slug"]
+
+
+class ClaimFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices)
+    review_state = django_filters.MultipleChoiceFilter(choices=Claim.ReviewState.choices)
+    claimant = django_filters.NumberFilter(field_name="claimant_id")
+    subject = django_filters.NumberFilter(field_name="subjects__id", distinct=True)
+    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic id or slug.")
+    source = django_filters.NumberFilter(field_name="passage__source_id")
+    passage = django_filters.NumberFilter(field_name="passage_id")
+    modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "review_state", "claimant", "subject", "topic", "source", "passage"]
+
+    def filter_topic(self, queryset, name, value):
+        return _topic(queryset, "topics", value).distinct()
+
+
+class ForecastFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Forecast.Status.choices,
+        method="filter_status",
+        help_text="open, due (resolve_by passed, no verdict) or a verdict.",
+    )
+    claimant = django_filters.NumberFilter(field_name="claim__claimant_id")
+    subject = django_filters.NumberFilter(field_name="claim__subjects__id", distinct=True)
+    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic id or slug.")
+    source = django_filters.NumberFilter(field_name="claim__passage__source_id")
+    resolve_by_after = django_filters.DateFilter(field_name="resolve_by", lookup_expr="gte")
+    resolve_by_before = django_filters.DateFilter(field_name="resolve_by", lookup_expr="lte")
+    probability_min = django_filters.NumberFilter(field_name="probability", lookup_expr="gte")
+    probability_max = django_filters.NumberFilter(field_name="probability", lookup_expr="lte")
+    lexicon = django_filters.ChoiceFilter(choices=Forecast.Lexicon.choices)
+    modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
+
+    class Meta:
+        model = Forecast
+        fields = ["status", "claimant", "subject", "topic", "source", "lexicon"]
+
+    def filter_status(self, queryset, name, value):
+        return forecast_filter_status(queryset, value, timezone.localdate())
+
+    def filter_topic(self, queryset, name, value):
+        return _topic(queryset, "claim__topics", value).distinct()

@@ -1,0 +1,107 @@
+"""Admin for sources and passages: every save goes through sources.services."""
+
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.admin_services import ServiceAdminMixin
+from sources import services
+from sources.models import Passage, Source, SourceRevision
+
+
+class SourceRevisionInline(admin.TabularInline):
+    model = SourceRevision
+    fields = ["number", "text_sha256", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Source)
+class SourceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "publisher",
+        "published_on",
+        "published_precision",
+        "revision",
+        "passage_count",
+        "modified_at",
+    ]
+    list_filter = ["kind", "published_precision", "language", "publisher"]
+    search_fields = ["title", "publisher", "authors__name"]
+    autocomplete_fields = ["authors"]
+    date_hierarchy = "published_on"
+    readonly_fields = ["text_sha256", "revision", "import_key", "created_at", "modified_at"]
+    inlines = [SourceRevisionInline]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "publisher", "authors", "url", "language"]}),
+        ("Date", {"fields": ["published_on", "published_precision"]}),
+        (
+            "Text",
+            {
+                "fields": ["text", "text_sha256", "revision"],
+                "description": "Editing the text keeps the old text as a revision and "
+                "re-anchors every passage.",
+            },
+        ),
+        (
+            "Provenance",
+            {"fields": ["provenance", "notes", "import_key", "created_at", "modified_at"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_passage_count=Count("passages"))
+
+    @admin.display(description="passages", ordering="_passage_count")
+    def passage_count(self, source):
+        return source._passage_count
+
+    def create_object(self, request, data):
+        return services.source_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        source = services.source_update(source=obj, updated_by=request.user, **data)
+        report = getattr(source, "reanchor_report", None)
+        if report:
+            summary = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in report.items() if n)
+            self.message_user(request, f"Text revised; passages re-anchored: {summary or 'none'}.")
+        return source
+
+
+@admin.register(Passage)
+class PassageAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "source", "start", "end", "anchor_status", "revision", "created_at"]
+    list_filter = ["anchor_status", "source"]
+    list_select_related = ["source"]
+    search_fields = ["exact", "source__title"]
+    raw_id_fields = ["source"]
+    readonly_fields = [
+        "prefix",
+        "suffix",
+        "revision",
+        "anchor_status",
+        "created_by",
+        "created_at",
+        "modified_at",
+    ]
+    fields = ["source", "start", "end", "exact", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A passage's span is fixed once made; re-anchoring moves it, people do not.
+        if obj is not None:
+            return ["source", "start", "end", "exact", *self.readonly_fields]
+        return self.readonly_fields
+
+    def create_object(self, request, data):
+        return services.passage_create(created_by=request.user, **data)
+
+    def update_object(self, request, obj, data):
+        return obj

@@ -1,0 +1,104 @@
+"""Serializers for sources and passages. Writes only validate shape; services decide."""
+
+from rest_framework import serializers
+
+from claims.models import Actor
+from sources.models import Passage, Source
+
+
+class ActorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "kind"]
+
+
+class SourceListSerializer(serializers.ModelSerializer):
+    authors = ActorRefSerializer(many=True, read_only=True)
+    passage_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "publisher",
+            "authors",
+            "published_on",
+            "published_precision",
+            "url",
+            "language",
+            "revision",
+            "text_sha256",
+            "passage_count",
+            "created_at",
+            "modified_at",
+        ]
+
+
+class SourceDetailSerializer(SourceListSerializer):
+    class Meta(SourceListSerializer.Meta):
+        fields = [*SourceListSerializer.Meta.fields, "text", "provenance", "notes"]
+
+
+class SourceWriteSerializer(serializers.ModelSerializer):
+    authors = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), many=True, required=False)
+    text = serializers.CharField(trim_whitespace=False, max_length=2_000_000)
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why the text was changed (kept with the revision).",
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "title",
+            "kind",
+            "publisher",
+            "authors",
+            "published_on",
+            "published_precision",
+            "url",
+            "language",
+            "text",
+            "provenance",
+            "notes",
+            "reason",
+        ]
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Passage
+        fields = [
+            "id",
+            "source",
+            "source_title",
+            "start",
+            "end",
+            "exact",
+            "prefix",
+            "suffix",
+            "revision",
+            "anchor_status",
+            "created_at",
+            "modified_at",
+        ]
+
+
+class PassageCreateSerializer(serializers.Serializer):
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.defer("text"))
+    start = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    end = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    exact = serializers.CharField(trim_whitespace=False, max_length=100_000)
+    offsets = serializers.ChoiceField(
+        choices=["code_points", "utf16"],
+        default="code_points",
+        help_text="How start and end count: Unicode code points (default) or UTF-16 code units "
+        "as a browser's Selection reports them.",
+    )

@@ -1,0 +1,29 @@
+"""Reads of sources and passages, with eager loading and visibility done once."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from claims.models import Actor
+from claims.selectors import can_see_unpublished, published_claims_exist_for_passage
+from sources.models import Passage, Source
+
+
+def source_list() -> QuerySet[Source]:
+    """Sources without their text (lists never carry it), authors prefetched."""
+    return (
+        Source.objects.defer("text")
+        .prefetch_related(Prefetch("authors", queryset=Actor.objects.only("id", "name", "kind")))
+        .annotate(passage_count=Count("passages"))
+    )
+
+
+def source_detail() -> QuerySet[Source]:
+    return Source.objects.prefetch_related(
+        Prefetch("authors", queryset=Actor.objects.only("id", "name", "kind"))
+    ).annotate(passage_count=Count("passages"))
+
+
+def passage_list(*, user) -> QuerySet[Passage]:
+    passages = Passage.objects.select_related("source").defer("source__text")
+    if not can_see_unpublished(user):
+        passages = passages.filter(published_claims_exist_for_passage())
+    return passages
