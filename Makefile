@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 
 setup: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py import_sources seeds/
 	DEBUG=1 $(PY) manage.py create_demo_accounts
 

@@ -1,34 +1,328 @@
-"""API plumbing shared by both apps: pagination, renderers and the error format."""
+"""API plumbing shared by both apps: pagination, renderers, throttles, the error format and its schema."""
 
+import base64
+import binascii
+import datetime as dt
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db import IntegrityError
+from django.db.models import ProtectedError, Q
 from django.http import Http404
+from django.utils.functional import cached_property
 from rest_framework import exceptions, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_csv.renderers import PaginatedCSVRenderer as _PaginatedCSVRenderer
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200
+# Page-number pagination counts at most this many rows; past it, clients page with the cursor.
+COUNT_CAP = 10_000
 
 
-class Pagination(PageNumberPagination):
-    """Page-number pagination with a capped, client-chosen page size."""
+# Pagination ----------------------------------------------------------------------------------
 
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The row has changed since you read it."
+    default_code = "precondition_failed"
+
+
+class _CappedCountPaginator(DjangoPaginator):
+    """Counts up to COUNT_CAP rows: a LIMITed count costs about a page, an exact one a table scan."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[: COUNT_CAP + 1].count()
+
+
+class PageNumberCappedPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = _CappedCountPaginator
+    invalid_page_message = (
+        "There is no page {page_number} in this result ({message}). Page numbers cover the first "
+        f"{COUNT_CAP:,} rows; page through more with ?pagination=cursor."
+    )
+
+    def get_paginated_response(self, data):
+        count = self.page.paginator.count
+        return Response(
+            {
+                "count": min(count, COUNT_CAP),
+                "count_exact": count <= COUNT_CAP,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+
+# Keyset orderings the cursor accepts: each ends with the primary key, so the order is total.
+CURSOR_ORDERINGS = {
+    "id": ("id",),
+    "-id": ("-id",),
+    "modified_at": ("modified_at", "id"),
+    "-modified_at": ("-modified_at", "-id"),
+}
+
+
+def _cursor_error(message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({"cursor": [message]})
+
+
+class KeysetPagination:
+    """Keyset (cursor) pagination: WHERE (key) > (last key) ORDER BY key LIMIT n — no OFFSET, no COUNT."""
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_size = _page_size(request)
+        ordering = request.query_params.get("ordering", "").strip() or "id"
+        model_fields = {f.name for f in queryset.model._meta.get_fields()}
+        if (
+            ordering not in CURSOR_ORDERINGS
+            or not {key.lstrip("-") for key in CURSOR_ORDERINGS[ordering]} <= model_fields
+        ):
+            allowed = [
+                o for o, keys in CURSOR_ORDERINGS.items() if {k.lstrip("-") for k in keys} <= model_fields
+            ]
+            raise exceptions.ValidationError(
+                {"ordering": [f"Cursor pagination orders by one of {', '.join(allowed)}; not {ordering!r}."]}
+            )
+        self.ordering = ordering
+        keys = CURSOR_ORDERINGS[ordering]
+        queryset = queryset.order_by(*keys)
+        token = request.query_params.get(self.cursor_query_param)
+        if token:
+            queryset = queryset.filter(self._after(keys, self._decode(token, ordering)))
+        rows = list(queryset[: self.page_size + 1])
+        self.has_next = len(rows) > self.page_size
+        self.rows = rows[: self.page_size]
+        return self.rows
+
+    def _decode(self, token: str, ordering: str) -> list:
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4)))
+            if not isinstance(payload, dict) or payload.get("o") != ordering:
+                raise ValueError("ordering")
+            values = payload["v"]
+            keys = CURSOR_ORDERINGS[ordering]
+            if not isinstance(values, list) or len(values) != len(keys):
+                raise ValueError("values")
+            decoded = []
+            for key, value in zip(keys, values, strict=True):
+                if key.lstrip("-") == "id":
+                    if not isinstance(value, int) or isinstance(value, bool):
+                        raise ValueError("id")
+                    decoded.append(value)
+                else:
+                    decoded.append(dt.datetime.fromisoformat(value))
+            return decoded
+        except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error) as error:
+            raise _cursor_error(
+                "This cursor is not valid for this list and ordering. Use the next link as given, "
+                "or start again without a cursor."
+            ) from error
+
+    @staticmethod
+    def _after(keys, values) -> Q:
+        """Rows after the given key values in this ordering: (a > x) OR (a = x AND b > y) ..."""
+        condition = Q()
+        equal = {}
+        for key, value in zip(keys, values, strict=True):
+            field = key.lstrip("-")
+            lookup = "lt" if key.startswith("-") else "gt"
+            condition |= Q(**equal, **{f"{field}__{lookup}": value})
+            equal[field] = value
+        return condition
+
+    def _encode(self, row) -> str:
+        values = []
+        for key in CURSOR_ORDERINGS[self.ordering]:
+            value = getattr(row, key.lstrip("-"))
+            values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
+        raw = json.dumps({"o": self.ordering, "v": values}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    def get_next_link(self):
+        if not self.has_next or not self.rows:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, "page")
+        url = replace_query_param(url, "pagination", "cursor")
+        return replace_query_param(url, self.cursor_query_param, self._encode(self.rows[-1]))
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "results": data})
+
+
+def _page_size(request) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None or raw == "":
+        return api_settings.PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"page_size": [f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
+        ) from None
+    if size < 1:
+        raise exceptions.ValidationError(
+            {"page_size": [f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
+        )
+    return min(size, MAX_PAGE_SIZE)
+
+
+class Pagination(BasePagination):
+    """Page numbers for people (?page=), a keyset cursor for apps (?pagination=cursor, then ?cursor=).
+
+    Both cap the page size at MAX_PAGE_SIZE. Cursor pages are ordered by a key ending in the
+    primary key (id by default, or ?ordering=modified_at for incremental sync) and never count.
+    """
+
+    def _uses_cursor(self, request) -> bool:
+        mode = request.query_params.get("pagination", "")
+        if mode not in ("", "page", "cursor"):
+            raise exceptions.ValidationError({"pagination": ["pagination is either page or cursor."]})
+        return mode == "cursor" or "cursor" in request.query_params
+
+    def paginate_queryset(self, queryset, request, view=None):
+        _page_size(request)  # the same message for a bad page_size in both modes
+        self.delegate = KeysetPagination() if self._uses_cursor(request) else PageNumberCappedPagination()
+        return self.delegate.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        return self.delegate.get_paginated_response(data)
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": f"Rows in the result, counted up to {COUNT_CAP:,} (page numbers only).",
+                },
+                "count_exact": {
+                    "type": "boolean",
+                    "description": "False when the result has more rows than were counted.",
+                },
+                "next": link,
+                "previous": link,
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        def param(name, schema, description):
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": schema,
+            }
+
+        return [
+            param("page", {"type": "integer", "minimum": 1}, "Page number (page-number pagination)."),
+            param(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+                f"Rows per page (default {api_settings.PAGE_SIZE}, at most {MAX_PAGE_SIZE}).",
+            ),
+            param(
+                "pagination",
+                {"type": "string", "enum": ["page", "cursor"]},
+                "cursor: keyset pagination for paging through everything (follow `next`).",
+            ),
+            param("cursor", {"type": "string"}, "The position to continue from; taken from a `next` link."),
+        ]
 
 
 class PaginatedCSVRenderer(_PaginatedCSVRenderer):
-    """`?format=csv`: the rows of the current page, one line each."""
+    """`?format=csv`: the rows of the current page, one line each, nested fields as dotted columns."""
 
     format = "csv"
     results_field = "results"
+
+    def render(self, data, *args, **kwargs):
+        if isinstance(data, dict) and self.results_field not in data:
+            data = [data]  # a detail: one row
+        return super().render(data, *args, **kwargs)
+
+
+# Throttling ----------------------------------------------------------------------------------
+
+
+class _ScopedThrottle(SimpleRateThrottle):
+    """Reads its rate at request time, so settings changes (and tests) take effect at once.
+
+    Clients are told apart by user id, or by REMOTE_ADDR as resolved with NUM_PROXIES, so
+    a forged X-Forwarded-For does not give a fresh allowance.
+    """
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def _ident(self, request) -> str:
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return f"ip:{self.get_ident(request)}"
+
+
+class AnonThrottle(_ScopedThrottle):
+    """Anonymous reads, per client address."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self._ident(request)}
+
+
+class UserThrottle(_ScopedThrottle):
+    """Token or session reads, per user."""
+
+    scope = "user"
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self._ident(request)}
+
+
+class WriteThrottle(_ScopedThrottle):
+    """Writes (POST, PUT, PATCH, DELETE), per user or address, on top of the read allowance."""
+
+    scope = "write"
+
+    def get_cache_key(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self._ident(request)}
+
+
+# Errors --------------------------------------------------------------------------------------
 
 
 def _flatten(detail, prefix: str = "") -> list[str]:
@@ -66,6 +360,15 @@ def exception_handler(exc, context):
         )
         exc.status_code = status.HTTP_409_CONFLICT
         exc.default_code = "protected"
+    elif isinstance(exc, IntegrityError):
+        # A constraint the service could not check first (e.g. two clients racing): a conflict.
+        logger.info("Integrity error answered with 409: %s", exc)
+        exc = exceptions.APIException(
+            "The change conflicts with data already stored (a uniqueness or integrity rule). "
+            "Reload the row and try again."
+        )
+        exc.status_code = status.HTTP_409_CONFLICT
+        exc.default_code = "conflict"
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Nothing was found at this address.")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -85,6 +388,11 @@ def exception_handler(exc, context):
     if isinstance(detail, dict) and not set(detail) <= {"detail"}:
         body["errors"] = detail
     response.data = body
+    # Errors are JSON whatever format was asked for, so a CSV client still reads the message.
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
     return response
 
 

@@ -1,14 +1,85 @@
-"""A viewset mixin that routes writes through services and answers with the read shape."""
+"""Viewset mixins: conditional requests (ETag, If-None-Match, If-Match) and writes through services."""
 
+import hashlib
+import json
+
+from django.db import transaction
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from config.api import PreconditionFailed
 
 
-class WriteThroughServiceMixin:
+def representation_etag(data, variant: str = "") -> str:
+    """A strong ETag: a hash of the representation as the client receives it."""
+    raw = json.dumps(data, cls=JSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(f"{variant}\n{raw}".encode()).hexdigest()
+    return f'"{digest[:40]}"'
+
+
+def _etag_list(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+class ConditionalRequestMixin:
+    """ETag on every detail GET, 304 for a current If-None-Match, 412 for a stale If-Match.
+
+    The ETag hashes the JSON representation, so it changes whenever anything the client
+    sees changes (a renamed claimant included), not only the row's own columns.
+    """
+
+    def _is_detail_request(self) -> bool:
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+        return lookup in getattr(self, "kwargs", {})
+
+    def _etag_for(self, data) -> str:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return representation_etag(data, getattr(renderer, "format", ""))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == status.HTTP_200_OK
+            and self._is_detail_request()
+            and isinstance(getattr(response, "data", None), dict | list)
+        ):
+            etag = self._etag_for(response.data)
+            held = _etag_list(request.headers.get("If-None-Match", ""))
+            if etag in held or "*" in held:
+                response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response["ETag"] = etag
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def check_if_match(self, instance, representation) -> None:
+        """Refuse the write with 412 when If-Match names an ETag other than the current one."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return
+        tags = _etag_list(header)
+        if "*" in tags:
+            return
+        current = representation_etag(representation, "json")
+        if current not in tags:
+            name = instance._meta.verbose_name
+            raise PreconditionFailed(
+                f"This {name} has changed since you read it: its ETag is now {current}, not "
+                f"{header.strip()}. Nothing was stored. Fetch it again, reapply your change, "
+                "and send the new ETag in If-Match."
+            )
+
+    def _lock(self, instance):
+        # Lock the bare row (annotated querysets cannot be locked on PostgreSQL), then re-read
+        # it through the view, so no other write slips in between the check and this write.
+        type(instance).objects.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+        return self.get_object()
+
+
+class WriteThroughServiceMixin(ConditionalRequestMixin):
     """Validate with the write serializer, write with a service, answer with the read serializer.
 
     Views define create_object(data) and update_object(instance, data), which call
-    services; serializers never save.
+    services; serializers never save. Updates honour If-Match (412 when stale).
     """
 
     read_serializer_class = None
@@ -21,16 +92,23 @@ class WriteThroughServiceMixin:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = self.create_object(dict(serializer.validated_data))
-        instance = self._refetch(instance)
-        return Response(self._read(instance), status=status.HTTP_201_CREATED)
+        data = self._read(self._refetch(instance))
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"ETag": representation_etag(data, "json")}
+        )
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        instance = self.update_object(instance, dict(serializer.validated_data))
-        return Response(self._read(self._refetch(instance)))
+        with transaction.atomic():
+            instance = self.get_object()
+            if request.headers.get("If-Match") is not None:
+                instance = self._lock(instance)
+                self.check_if_match(instance, self._read(instance))
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.update_object(instance, dict(serializer.validated_data))
+        data = self._read(self._refetch(instance))
+        return Response(data, headers={"ETag": representation_etag(data, "json")})
 
     def _refetch(self, instance):
         # Re-read through the view's queryset so the response has its annotations;

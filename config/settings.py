@@ -143,10 +143,42 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "config.api.PaginatedCSVRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.api.AnonThrottle",
+        "config.api.UserThrottle",
+        "config.api.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("THROTTLE_USER", "600/min"),
+        "write": os.environ.get("THROTTLE_WRITE", "60/min"),
+    },
+    # Clients are told apart by REMOTE_ADDR unless this many trusted proxies set X-Forwarded-For;
+    # 0 means the header is ignored, so forging it does not escape the throttle.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# Throttle counters live in a cache every process shares: the database by default
+# (`manage.py createcachetable`), Redis when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "claimledger_cache",
+        }
+    }
 
 REST_KNOX = {
     "TOKEN_TTL": None,

@@ -13,3 +13,6 @@ STORAGES = {
 }
 # Tests never serve collected static files.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+# Throttle counters would carry over from test to test; tests/api/test_throttling.py switches
+# to the database cache to exercise them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -2,14 +2,9 @@
 
 from rest_framework import serializers
 
+from claims.api.serializers import ActorRefSerializer
 from claims.models import Actor
 from sources.models import Passage, Source
-
-
-class ActorRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Actor
-        fields = ["id", "name", "kind"]
 
 
 class SourceListSerializer(serializers.ModelSerializer):
