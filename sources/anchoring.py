@@ -84,64 +84,175 @@ class Reanchored:
 
     status: str
     selector: Selector | None  # None when orphaned
+    score: float = 1.0  # the quote search's score when it had to search, else 1
 
 
-def _context_score(text: str, start: int, end: int, old: Selector, expected: int) -> float:
-    """Score a candidate occurrence of the quote: context agreement and closeness, 0..1."""
+@dataclass(frozen=True)
+class Match:
+    """An approximate occurrence of a quote: text[start:end], `errors` edits away from it."""
 
-    def common_suffix(a: str, b: str) -> int:
-        n = 0
-        while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-            n += 1
-        return n
-
-    def common_prefix(a: str, b: str) -> int:
-        n = 0
-        while n < min(len(a), len(b)) and a[n] == b[n]:
-            n += 1
-        return n
-
-    prefix = text[max(0, start - QUOTE_CONTEXT) : start]
-    suffix = text[end : end + QUOTE_CONTEXT]
-    prefix_score = common_suffix(prefix, old.prefix) / max(1, len(old.prefix))
-    suffix_score = common_prefix(suffix, old.suffix) / max(1, len(old.suffix))
-    distance = abs(start - expected) / max(1, len(text))
-    # Weights follow Hypothesis's quote matcher: the quote itself dominates (it is
-    # exact here), then context, then position.
-    return 0.45 * prefix_score + 0.45 * suffix_score + 0.10 * (1 - distance)
+    start: int
+    end: int
+    errors: int
 
 
-MIN_CONTEXT_SCORE = 0.5
+def _peq(pattern: str) -> dict[str, int]:
+    masks: dict[str, int] = {}
+    for index, char in enumerate(pattern):
+        masks[char] = masks.get(char, 0) | (1 << index)
+    return masks
+
+
+def _match_ends(text: str, pattern: str, max_errors: int) -> list[tuple[int, int]]:
+    """(end, errors) for every end position where pattern matches with at most max_errors edits.
+
+    Myers' bit-parallel algorithm (1999) for approximate string matching, as the
+    approx-string-match library Hypothesis uses; Python's integers hold any pattern length.
+    """
+    m = len(pattern)
+    if m == 0:
+        return []
+    peq = _peq(pattern)
+    mask = (1 << m) - 1
+    high = 1 << (m - 1)
+    pv, mv, score = mask, 0, m
+    ends = []
+    for j, char in enumerate(text):
+        eq = peq.get(char, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = (ph << 1) & mask
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+        if score <= max_errors:
+            ends.append((j + 1, score))
+    return ends
+
+
+def _best_errors(text: str, pattern: str) -> int:
+    """The fewest edits that turn pattern into some substring of text."""
+    ends = _match_ends(text, pattern, len(pattern))
+    return min((errors for _, errors in ends), default=len(pattern))
+
+
+def search(text: str, quote: str, max_errors: int) -> list[Match]:
+    """Approximate occurrences of quote in text, at most max_errors edits each, best per cluster."""
+    ends = _match_ends(text, quote, max_errors)
+    # Neighbouring end positions describe the same occurrence; keep each run's best end.
+    best_ends: list[tuple[int, int]] = []
+    for end, errors in ends:
+        if best_ends and end - best_ends[-1][0] <= max(1, max_errors) and errors >= best_ends[-1][1]:
+            continue
+        if best_ends and end - best_ends[-1][0] <= max(1, max_errors):
+            best_ends[-1] = (end, errors)
+        else:
+            best_ends.append((end, errors))
+    matches = []
+    reversed_quote = quote[::-1]
+    for end, errors in best_ends:
+        # The start is found by matching the reversed quote backwards from the end.
+        window_start = max(0, end - len(quote) - errors)
+        window = text[window_start:end][::-1]
+        starts = [end - length for length, e in _match_ends(window, reversed_quote, errors) if e == errors]
+        if not starts:
+            continue
+        start = min(starts, key=lambda s: (abs((end - s) - len(quote)), s))
+        matches.append(Match(start, end, errors))
+    return matches
+
+
+# Hypothesis's weights (client/src/annotator/anchoring/match-quote.ts): the quote
+# dominates, then each side's context, then the distance from where it used to be.
+QUOTE_WEIGHT, PREFIX_WEIGHT, SUFFIX_WEIGHT, POSITION_WEIGHT = 50, 20, 20, 2
+# Only a close match is accepted, and only as needing review: a quote at most a
+# quarter edited, and an overall score a person would call "clearly the same place"
+# (or the quote's only verbatim occurrence).
+MAX_QUOTE_ERROR_RATE = 0.25
+MIN_SCORE = 0.8
+
+
+def _context_score(actual: str, expected: str) -> float:
+    if not expected:
+        return 1.0
+    if not actual:
+        return 0.0
+    return 1 - _best_errors(actual, expected) / len(expected)
+
+
+def score_match(text: str, match: Match, old: Selector, expected: int) -> float:
+    """Hypothesis's match score, 0..1: quote, prefix and suffix agreement and closeness."""
+    quote_score = 1 - match.errors / len(old.exact)
+    prefix = text[max(0, match.start - len(old.prefix)) : match.start]
+    suffix = text[match.end : match.end + len(old.suffix)]
+    position_score = 1 - abs(match.start - expected) / max(1, len(text))
+    raw = (
+        QUOTE_WEIGHT * quote_score
+        + PREFIX_WEIGHT * _context_score(prefix, old.prefix)
+        + SUFFIX_WEIGHT * _context_score(suffix, old.suffix)
+        + POSITION_WEIGHT * position_score
+    )
+    return raw / (QUOTE_WEIGHT + PREFIX_WEIGHT + SUFFIX_WEIGHT + POSITION_WEIGHT)
+
+
+def find_quote(text: str, old: Selector, expected: int) -> tuple[Selector, float] | None:
+    """The best place for a quote in text, if one is good enough, with its score.
+
+    A candidate is good enough when it scores MIN_SCORE, or when it is the quote's
+    only verbatim occurrence. Among those a verbatim one beats an edited one, then
+    the higher score wins.
+    """
+    max_errors = int(len(old.exact) * MAX_QUOTE_ERROR_RATE)
+    first = text.find(old.exact)
+    unique_at = first if first != -1 and text.find(old.exact, first + 1) == -1 else None
+    best: tuple[bool, float, Match] | None = None
+    for match in search(text, old.exact, max_errors):
+        score = score_match(text, match, old, expected)
+        verbatim = match.errors == 0
+        if score < MIN_SCORE and not (verbatim and match.start == unique_at):
+            continue
+        if best is None or (verbatim, score) > best[:2]:
+            best = (verbatim, score, match)
+    if best is None:
+        return None
+    return select(text, best[2].start, best[2].end), best[1]
 
 
 def reanchor(old_text: str, new_text: str, old: Selector, diffs=None) -> Reanchored:
     """Find a passage made on old_text in new_text.
 
     First the offsets are mapped through a diff; if the mapped span still holds the
-    quote the passage is remapped. Otherwise the quote is searched for, each
-    occurrence scored by prefix, suffix and distance from where the diff put it;
-    a good enough match needs review. Otherwise the passage is orphaned.
+    quote the passage is remapped. Otherwise the quote is searched for, allowing
+    small edits, each candidate scored on quote, prefix, suffix and distance from
+    where the diff put it, as Hypothesis does; a high score needs review.
+    Otherwise the passage is orphaned. A result that is not flagged always holds
+    exactly the old quote at its offsets.
     """
     dmp = diff_match_patch()
     if diffs is None:
         diffs = diff_text(old_text, new_text)
+    # The end is mapped through the span's last character, so text inserted right
+    # after the passage is not pulled into it.
     start = dmp.diff_xIndex(diffs, old.start)
-    end = dmp.diff_xIndex(diffs, old.end)
-    if new_text[start:end] == old.exact:
-        selector = select(new_text, start, end)
-        same = (start, end) == (old.start, old.end) and selector == old
-        return Reanchored(Status.ANCHORED if same else Status.REMAPPED, selector)
-
-    best: tuple[float, int] | None = None
-    position = new_text.find(old.exact)
-    while position != -1:
-        score = _context_score(new_text, position, position + len(old.exact), old, start)
-        if best is None or score > best[0]:
-            best = (score, position)
-        position = new_text.find(old.exact, position + 1)
-    if best is not None and best[0] >= MIN_CONTEXT_SCORE:
-        return Reanchored(Status.NEEDS_REVIEW, select(new_text, best[1], best[1] + len(old.exact)))
-    return Reanchored(Status.ORPHANED, None)
+    end = dmp.diff_xIndex(diffs, old.end - 1) + 1
+    length = len(old.exact)
+    # A diff may align repeated characters at either edge of the span either way; a
+    # span of the quote's length from either mapped edge is the same mapping.
+    for candidate_start, candidate_end in ((start, end), (start, start + length), (end - length, end)):
+        if candidate_start >= 0 and new_text[candidate_start:candidate_end] == old.exact:
+            selector = select(new_text, candidate_start, candidate_end)
+            same = selector == old
+            return Reanchored(Status.ANCHORED if same else Status.REMAPPED, selector)
+    found = find_quote(new_text, old, start)
+    if found is not None:
+        return Reanchored(Status.NEEDS_REVIEW, found[0], round(found[1], 4))
+    return Reanchored(Status.ORPHANED, None, 0.0)
 
 
 def diff_text(old_text: str, new_text: str):
