@@ -3,7 +3,7 @@
 import django_filters
 from django.utils import timezone
 
-from claims.models import Actor, Claim, Forecast, Topic
+from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.selectors import forecast_filter_status
 
 
@@ -25,6 +25,8 @@ class ActorFilter(django_filters.FilterSet):
 
 
 class TopicFilter(django_filters.FilterSet):
+    modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
+
     class Meta:
         model = Topic
         fields = ["parent", "slug"]
@@ -74,3 +76,15 @@ class ForecastFilter(django_filters.FilterSet):
 
     def filter_topic(self, queryset, name, value):
         return _topic(queryset, "claim__topics", value).distinct()
+
+
+class VerificationFilter(django_filters.FilterSet):
+    verdict = django_filters.MultipleChoiceFilter(choices=Verification.Verdict.choices)
+    # Verifications are append-only, so "modified since" is "recorded since".
+    modified_since = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Verdicts recorded at or after this time."
+    )
+
+    class Meta:
+        model = Verification
+        fields = ["verdict"]

@@ -1,6 +1,7 @@
 """API views for actors, topics, claims, forecasts and verifications."""
 
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -20,10 +21,10 @@ from claims.api.serializers import (
     VerificationSerializer,
     VerificationWriteSerializer,
 )
-from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter
+from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter, VerificationFilter
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.permissions import PublicReadRoleWrite
-from config.api_views import WriteThroughServiceMixin
+from config.api_views import ConditionalRequestMixin, WriteThroughServiceMixin
 
 
 class ActorViewSet(
@@ -41,7 +42,8 @@ class ActorViewSet(
     read_serializer_class = ActorSerializer
     permission_classes = [PublicReadRoleWrite]
     filterset_class = ActorFilter
-    search_fields = ["name", "description"]
+    search_fields = ["name", "aliases", "description"]
+    search_trigram = "name"
     ordering_fields = ["name", "id", "modified_at"]
     ordering = ["name", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -56,7 +58,7 @@ class ActorViewSet(
         return services.actor_update(actor=instance, updated_by=self.request.user, **data)
 
 
-class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+class TopicViewSet(ConditionalRequestMixin, viewsets.ReadOnlyModelViewSet):
     """The topic taxonomy."""
 
     queryset = Topic.objects.none()
@@ -86,6 +88,7 @@ class ClaimViewSet(
     permission_classes = [PublicReadRoleWrite]
     filterset_class = ClaimFilter
     search_fields = ["statement", "passage__exact"]
+    search_vector = True
     ordering_fields = ["created_at", "id", "modified_at"]
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -140,6 +143,7 @@ class ForecastViewSet(
     permission_classes = [PublicReadRoleWrite]
     filterset_class = ForecastFilter
     search_fields = ["outcome", "claim__statement", "likelihood_phrase"]
+    search_vector = True
     ordering_fields = ["resolve_by", "made_on", "probability", "id", "modified_at"]
     ordering = ["resolve_by", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -166,7 +170,8 @@ class ForecastVerificationsView(generics.ListCreateAPIView):
 
     queryset = Verification.objects.none()
     permission_classes = [PublicReadRoleWrite]
-    filter_backends = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VerificationFilter
 
     def get_forecast(self) -> Forecast:
         return get_object_or_404(selectors.forecast_list(user=self.request.user), pk=self.kwargs["pk"])

@@ -35,7 +35,8 @@ class SourceViewSet(
     queryset = Source.objects.none()
     permission_classes = [PublicReadRoleWrite]
     filterset_class = SourceFilter
-    search_fields = ["title", "publisher"]
+    search_fields = ["title", "publisher", "text"]
+    search_vector = True
     ordering_fields = ["published_on", "title", "id", "modified_at"]
     ordering = ["-published_on", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -72,6 +73,7 @@ class PassageViewSet(
     permission_classes = [PublicReadRoleWrite]
     filterset_class = PassageFilter
     search_fields = ["exact"]
+    search_vector = True
     ordering_fields = ["id", "start", "modified_at"]
     ordering = ["source", "start", "end", "id"]
     read_serializer_class = PassageSerializer
