@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from claims.api.scoring_views import ActorCalibrationPlotView, ActorTrackRecordView, ClaimReviewListView
 from claims.api.views import (
     ActorViewSet,
     ClaimViewSet,
@@ -27,6 +28,9 @@ urlpatterns = [
         ForecastVerificationsView.as_view(),
         name="forecast-verifications",
     ),
+    path("actors/<int:pk>/track-record/", ActorTrackRecordView.as_view(), name="actor-track-record"),
+    path("actors/<int:pk>/calibration.svg", ActorCalibrationPlotView.as_view(), name="actor-calibration"),
+    path("claim-reviews/", ClaimReviewListView.as_view(), name="claim-reviews"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
