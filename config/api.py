@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_csv.renderers import PaginatedCSVRenderer as _PaginatedCSVRenderer
 
 logger = logging.getLogger(__name__)
@@ -350,6 +349,9 @@ def _django_validation_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     """Every error is JSON: {"status", "code", "message", "errors"} where message reads as a sentence."""
+    # Imported here: rest_framework.views reads the renderer settings, which name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, ProtectedError):

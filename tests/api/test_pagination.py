@@ -1,0 +1,150 @@
+"""Page numbers for people, a keyset cursor for apps, modified_since for incremental sync."""
+
+import base64
+import datetime as dt
+from http import HTTPStatus
+
+import pytest
+from django.utils import timezone
+
+from claims import services
+from claims.models import Actor
+from config.api import MAX_PAGE_SIZE
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _actors(n: int) -> list[Actor]:
+    return [factories.make_actor(f"Actor {i:03d}") for i in range(n)]
+
+
+def _page_all(client, url: str, params: dict) -> list[dict]:
+    rows, response = [], client.get(url, params)
+    while True:
+        assert response.status_code == HTTPStatus.OK, response.json()
+        body = response.json()
+        assert set(body) == {"next", "results"}
+        rows += body["results"]
+        if body["next"] is None:
+            return rows
+        response = client.get(body["next"])
+
+
+def test_cursor_pages_through_every_row_once_in_id_order(anon_client):
+    actors = _actors(7)
+    rows = _page_all(anon_client, "/api/v1/actors/", {"pagination": "cursor", "page_size": 3})
+    assert [row["id"] for row in rows] == [a.pk for a in actors]
+
+
+def test_cursor_is_stable_when_rows_are_added_while_paging(anon_client):
+    actors = _actors(4)
+    first = anon_client.get("/api/v1/actors/", {"pagination": "cursor", "page_size": 2}).json()
+    added = factories.make_actor("Zed added later")
+    rest = _page_all(anon_client, first["next"], {})
+    assert [r["id"] for r in first["results"] + rest] == [*(a.pk for a in actors), added.pk]
+
+
+def test_cursor_by_modified_at_is_a_sync_feed(anon_client):
+    actors = _actors(3)
+    services.actor_update(actor=actors[0], description="changed")
+    rows = _page_all(
+        anon_client, "/api/v1/actors/", {"pagination": "cursor", "ordering": "modified_at", "page_size": 2}
+    )
+    assert [r["id"] for r in rows] == [actors[1].pk, actors[2].pk, actors[0].pk]
+
+
+def test_cursor_refuses_an_ordering_it_cannot_key_on(anon_client):
+    response = anon_client.get("/api/v1/actors/", {"pagination": "cursor", "ordering": "name"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["message"] == (
+        "ordering: Cursor pagination orders by one of id, -id, modified_at, -modified_at; not 'name'."
+    )
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage!",
+        base64.urlsafe_b64encode(b'{"o":"-id","v":[1]}').decode(),
+        base64.urlsafe_b64encode(b'{"o":"id","v":["1"]}').decode(),
+        base64.urlsafe_b64encode(b"[]").decode(),
+    ],
+)
+def test_a_tampered_cursor_is_a_400_that_says_what_to_do(anon_client, cursor):
+    response = anon_client.get("/api/v1/actors/", {"cursor": cursor})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["message"] == (
+        "cursor: This cursor is not valid for this list and ordering. Use the next link as given, "
+        "or start again without a cursor."
+    )
+
+
+def test_page_size_is_capped(anon_client):
+    _actors(3)
+    response = anon_client.get("/api/v1/actors/", {"page_size": 10_000, "pagination": "cursor"})
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.json()["results"]) == 3
+    assert MAX_PAGE_SIZE == 200
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "ten"])
+def test_a_bad_page_size_is_a_400(anon_client, size):
+    response = anon_client.get("/api/v1/actors/", {"page_size": size})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["message"] == "page_size must be a whole number from 1 to 200."
+
+
+def test_page_numbers_report_an_exact_count_below_the_cap(anon_client):
+    _actors(5)
+    body = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": 2}).json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (5, True, 2)
+
+
+def test_page_numbers_stop_counting_at_the_cap(anon_client, monkeypatch):
+    monkeypatch.setattr("config.api.COUNT_CAP", 4)
+    _actors(6)
+    body = anon_client.get("/api/v1/actors/", {"page_size": 2}).json()
+    assert (body["count"], body["count_exact"]) == (4, False)
+
+
+def test_a_page_past_the_end_says_to_use_the_cursor(anon_client):
+    _actors(1)
+    response = anon_client.get("/api/v1/actors/", {"page": 5})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "page through more with ?pagination=cursor" in response.json()["message"]
+
+
+def test_cursor_pages_do_not_count_rows(anon_client, django_assert_num_queries):
+    _actors(3)
+    with django_assert_num_queries(1):
+        anon_client.get("/api/v1/actors/", {"pagination": "cursor"})
+
+
+def test_modified_since_on_every_list(anon_client, fact_checker):
+    forecast = factories.make_forecast(published=True)
+    services.verification_create(
+        forecast=forecast,
+        verdict="not_borne_out",
+        rationale="r",
+        evidence=factories.EVIDENCE,
+        created_by=fact_checker,
+    )
+    future = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    past = (timezone.now() - dt.timedelta(hours=1)).isoformat()
+    lists = [
+        "/api/v1/sources/",
+        "/api/v1/passages/",
+        "/api/v1/actors/",
+        "/api/v1/topics/",
+        "/api/v1/claims/",
+        "/api/v1/forecasts/",
+        f"/api/v1/forecasts/{forecast.pk}/verifications/",
+    ]
+    factories.make_topic()
+    factories.make_actor()
+    for url in lists:
+        assert anon_client.get(url, {"modified_since": future}).json()["results"] == [], url
+        assert anon_client.get(url, {"modified_since": past}).json()["results"] != [], url
+    response = anon_client.get("/api/v1/claims/", {"modified_since": "yesterday"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
