@@ -1,0 +1,90 @@
+"""Throttling: per-scope rates in the shared database cache; a forged X-Forwarded-For does not help."""
+
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates():
+    """Use the database cache (the default outside tests) with small rates."""
+
+    def configure(**scopes):
+        rest = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "write": None},
+        }
+        rest["DEFAULT_THROTTLE_RATES"].update(scopes)
+        return override_settings(
+            REST_FRAMEWORK=rest,
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                    "LOCATION": "claimledger_cache",
+                }
+            },
+        )
+
+    return configure
+
+
+def test_anonymous_reads_are_throttled_with_a_json_429_and_retry_after(anon_client, rates):
+    with rates(anon="3/min"):
+        call_command("createcachetable")
+        statuses = [anon_client.get("/api/v1/topics/").status_code for _ in range(4)]
+        response = anon_client.get("/api/v1/topics/")
+    assert statuses == [200, 200, 200, 429]
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response.json()["code"] == "throttled"
+    assert response.json()["message"].startswith("Request was throttled.")
+    assert int(response["Retry-After"]) > 0
+
+
+def test_a_forged_x_forwarded_for_does_not_reset_the_allowance(anon_client, rates):
+    with rates(anon="2/min"):
+        call_command("createcachetable")
+        statuses = [
+            anon_client.get("/api/v1/topics/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+            for i in range(3)
+        ]
+    assert statuses == [200, 200, 429]
+
+
+def test_users_are_counted_apart_from_anonymous_callers(anon_client, annotator_client, rates):
+    with rates(anon="1/min", user="2/min"):
+        call_command("createcachetable")
+        assert anon_client.get("/api/v1/topics/").status_code == HTTPStatus.OK
+        assert anon_client.get("/api/v1/topics/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+        user_statuses = [annotator_client.get("/api/v1/topics/").status_code for _ in range(3)]
+    assert user_statuses == [200, 200, 429]
+
+
+def test_writes_have_their_own_smaller_scope(editor_client, rates):
+    with rates(user="100/min", write="1/min"):
+        call_command("createcachetable")
+        first = editor_client.post("/api/v1/actors/", {"name": "A"}, format="json")
+        second = editor_client.post("/api/v1/actors/", {"name": "B"}, format="json")
+        read = editor_client.get("/api/v1/actors/")
+    assert (first.status_code, second.status_code, read.status_code) == (201, 429, 200)
+
+
+def test_the_counter_lives_in_the_database_cache(anon_client, rates):
+    from django.core.cache import cache
+    from django.db import connection
+
+    factories.make_topic()
+    with rates(anon="5/min"):
+        call_command("createcachetable")
+        anon_client.get("/api/v1/topics/")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM claimledger_cache")
+            keys = [row[0] for row in cursor.fetchall()]
+        assert cache.get("throttle_anon_ip:127.0.0.1") is not None
+    assert any(key.endswith("throttle_anon_ip:127.0.0.1") for key in keys)
