@@ -25,6 +25,7 @@ setup: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py import_sources seeds/
+	DEBUG=1 $(PY) manage.py load_demo_data
 	DEBUG=1 $(PY) manage.py create_demo_accounts
 
 run: setup
