@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.selectors import forecast_filter_status
+from config.filters import IdFilter
 
 
 def _topic(queryset, path: str, value: str):
@@ -35,11 +36,11 @@ class TopicFilter(django_filters.FilterSet):
 class ClaimFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=Claim.Kind.choices)
     review_state = django_filters.MultipleChoiceFilter(choices=Claim.ReviewState.choices)
-    claimant = django_filters.NumberFilter(field_name="claimant_id")
-    subject = django_filters.NumberFilter(field_name="subjects__id", distinct=True)
+    claimant = IdFilter(field_name="claimant_id")
+    subject = IdFilter(field_name="subjects__id", distinct=True)
     topic = django_filters.CharFilter(method="filter_topic", help_text="Topic id or slug.")
-    source = django_filters.NumberFilter(field_name="passage__source_id")
-    passage = django_filters.NumberFilter(field_name="passage_id")
+    source = IdFilter(field_name="passage__source_id")
+    passage = IdFilter(field_name="passage_id")
     modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
 
     class Meta:
@@ -56,10 +57,10 @@ class ForecastFilter(django_filters.FilterSet):
         method="filter_status",
         help_text="open, due (resolve_by passed, no verdict) or a verdict.",
     )
-    claimant = django_filters.NumberFilter(field_name="claim__claimant_id")
-    subject = django_filters.NumberFilter(field_name="claim__subjects__id", distinct=True)
+    claimant = IdFilter(field_name="claim__claimant_id")
+    subject = IdFilter(field_name="claim__subjects__id", distinct=True)
     topic = django_filters.CharFilter(method="filter_topic", help_text="Topic id or slug.")
-    source = django_filters.NumberFilter(field_name="claim__passage__source_id")
+    source = IdFilter(field_name="claim__passage__source_id")
     resolve_by_after = django_filters.DateFilter(field_name="resolve_by", lookup_expr="gte")
     resolve_by_before = django_filters.DateFilter(field_name="resolve_by", lookup_expr="lte")
     probability_min = django_filters.NumberFilter(field_name="probability", lookup_expr="gte")

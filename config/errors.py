@@ -1,6 +1,26 @@
 """404 and 500 pages: JSON under /api/, a plain page elsewhere, never a traceback."""
 
-from django.http import HttpResponseNotFound, HttpResponseServerError, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpResponseBadRequest, HttpResponseNotFound, HttpResponseServerError, JsonResponse
+
+
+def bad_request(request, exception=None):
+    """Requests Django refuses before any view runs: oversized bodies, too many fields."""
+    if isinstance(exception, RequestDataTooBig):
+        status, code = 413, "too_large"
+        message = f"The request body is too large (the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 // 1024} MB); send less data per request."
+    elif isinstance(exception, TooManyFieldsSent):
+        status, code = 400, "too_many_fields"
+        message = "The request has too many fields; send fewer."
+    else:
+        status, code = 400, "bad_request"
+        message = "The request could not be understood; check its headers and body."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"status": status, "code": code, "message": message}, status=status)
+    response = HttpResponseBadRequest(f"<h1>Bad request</h1><p>{message}</p>")
+    response.status_code = status
+    return response
 
 
 def not_found(request, exception=None):

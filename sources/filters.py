@@ -2,13 +2,14 @@
 
 import django_filters
 
+from config.filters import IdFilter
 from sources.models import Passage, Source
 
 
 class SourceFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=Source.Kind.choices)
     publisher = django_filters.CharFilter(lookup_expr="iexact")
-    author = django_filters.NumberFilter(field_name="authors__id", distinct=True)
+    author = IdFilter(field_name="authors__id", distinct=True)
     published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_before = django_filters.DateFilter(field_name="published_on", lookup_expr="lte")
     modified_since = django_filters.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte")
