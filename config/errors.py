@@ -9,7 +9,8 @@ def bad_request(request, exception=None):
     """Requests Django refuses before any view runs: oversized bodies, too many fields."""
     if isinstance(exception, RequestDataTooBig):
         status, code = 413, "too_large"
-        message = f"The request body is too large (the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 // 1024} MB); send less data per request."
+        limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 // 1024
+        message = f"The request body is too large (the limit is {limit_mb} MB); send less data per request."
     elif isinstance(exception, TooManyFieldsSent):
         status, code = 400, "too_many_fields"
         message = "The request has too many fields; send fewer."
