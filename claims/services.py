@@ -409,3 +409,79 @@ def verification_create(
     forecast.verified_at = verification.created_at
     _as_history_user(forecast, created_by).save(update_fields=["verdict", "verified_at", "modified_at"])
     return verification
+
+
+# Annotation in one step ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_annotate(
+    *,
+    source,
+    start: int,
+    end: int,
+    exact: str,
+    statement: str,
+    kind: str = Claim.Kind.ASSERTION,
+    claimant: Actor | None = None,
+    subjects=(),
+    topics=(),
+    forecast: dict | None = None,
+    offsets_in_utf16: bool = False,
+    created_by=None,
+) -> Claim:
+    """Anchor a passage and create its claim (and forecast, for a forecast claim) all or nothing."""
+    from sources.services import passage_create
+
+    if kind == Claim.Kind.FORECAST and forecast is None:
+        forecast = {}
+    if forecast is not None and kind != Claim.Kind.FORECAST:
+        raise ValidationError({"kind": "Only a forecast claim carries likelihood and horizon."})
+    passage = passage_create(
+        source=source,
+        start=start,
+        end=end,
+        exact=exact,
+        offsets_in_utf16=offsets_in_utf16,
+        created_by=created_by,
+    )
+    claim = claim_create(
+        passage=passage,
+        statement=statement,
+        kind=kind,
+        claimant=claimant,
+        subjects=subjects,
+        topics=topics,
+        created_by=created_by,
+    )
+    if forecast is not None:
+        forecast = dict(forecast)
+        forecast.setdefault("outcome", statement)
+        forecast_create(claim=claim, created_by=created_by, **forecast)
+    return claim
+
+
+@transaction.atomic
+def claim_annotate_undo(*, claim: Claim, undone_by) -> None:
+    """Take back a one-step annotation: its forecast, claim and (if nothing else uses it) passage.
+
+    Only the annotator who made it may, and only while it is a draft; history keeps the rows.
+    """
+    claim = Claim.objects.select_for_update().select_related("passage").get(pk=claim.pk)
+    if claim.created_by_id is None or claim.created_by_id != getattr(undone_by, "pk", None):
+        raise ValidationError("Only the annotator who created this claim can undo it.")
+    if claim.review_state != Claim.ReviewState.DRAFT:
+        raise ValidationError(
+            f"This claim is {claim.get_review_state_display().lower()}; only a draft can be undone."
+        )
+    forecast = Forecast.objects.filter(claim=claim).first()
+    if forecast is not None:
+        if forecast.verifications.exists():
+            raise ValidationError("This forecast already has a verdict; it cannot be undone.")
+        _as_history_user(forecast, undone_by).delete()
+    passage = claim.passage
+    claim.subjects.clear()
+    claim.topics.clear()
+    _as_history_user(claim, undone_by).delete()
+    if not passage.claims.exists():
+        _as_history_user(passage, undone_by).delete()

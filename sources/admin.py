@@ -5,7 +5,7 @@ from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin_services import ServiceAdminMixin
-from sources import services
+from sources import annotate, services
 from sources.models import Passage, Source, SourceRevision
 
 
@@ -59,6 +59,14 @@ class SourceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_passage_count=Count("passages"))
+
+    def get_urls(self):
+        return [*annotate.urls(self), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The Annotate object tool is shown only to those who may use it.
+        extra_context = {**(extra_context or {}), "can_annotate": annotate.can_annotate(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="passages", ordering="_passage_count")
     def passage_count(self, source):

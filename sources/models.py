@@ -191,3 +191,24 @@ class Passage(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:sources_passage_change", args=[self.pk])
+
+
+class DismissedSuggestion(models.Model):
+    """A forecast suggestion an annotator dismissed; keyed by the sentence so it survives text edits."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="dismissed_suggestions")
+    sentence = models.TextField()
+    sentence_sha256 = models.CharField(max_length=64)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sentence_sha256"], name="dismissed_suggestion_unique"),
+        ]
+
+    def __str__(self):
+        return f"Dismissed in {self.source_id}: {self.sentence[:60]}"

@@ -27,3 +27,15 @@ def passage_list(*, user) -> QuerySet[Passage]:
     if not can_see_unpublished(user):
         passages = passages.filter(published_claims_exist_for_passage())
     return passages
+
+
+def passages_for_annotation(*, source: Source) -> list[Passage]:
+    """A source's passages with their claims, claimants and forecasts, in two queries."""
+    from claims.models import Claim
+
+    claims = Claim.objects.select_related("claimant", "forecast").order_by("id")
+    return list(
+        Passage.objects.filter(source=source)
+        .prefetch_related(Prefetch("claims", queryset=claims))
+        .order_by("start", "end", "id")
+    )

@@ -292,3 +292,22 @@ def sources_import(*, entries, imported_by=None, progress=None) -> dict[str, int
         if progress is not None:
             progress(entry)
     return counts
+
+
+@transaction.atomic
+def suggestion_dismiss(*, source: Source, start: int, end: int, dismissed_by=None):
+    """Remember that a suggested sentence holds no forecast, so it is not suggested again."""
+    from sources.models import DismissedSuggestion
+
+    if not 0 <= start < end <= len(source.text):
+        raise ValidationError({"start": f"No sentence at {start}–{end} in this source's text."})
+    sentence = source.text[start:end]
+    dismissed, _ = DismissedSuggestion.objects.get_or_create(
+        source=source,
+        sentence_sha256=anchoring.text_sha256(sentence),
+        defaults={
+            "sentence": sentence,
+            "dismissed_by": dismissed_by if getattr(dismissed_by, "pk", None) else None,
+        },
+    )
+    return dismissed
