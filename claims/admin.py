@@ -6,12 +6,13 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
+from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from config.admin_services import ServiceAdminMixin
 
 
 @admin.register(Actor)
-class ActorAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class ActorAdmin(TrackRecordAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "wikidata_id", "modified_at"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "aliases", "description", "wikidata_id"]
@@ -150,7 +151,7 @@ class VerificationInline(admin.TabularInline):
 
 
 @admin.register(Forecast)
-class ForecastAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "outcome_short",
         "claimant",

@@ -37,15 +37,20 @@ def _y(p: float) -> float:
     return round(TOP + (1 - p) * PLOT_H, 1)
 
 
-def calibration_svg(bins: list[CalibrationBin], *, title: str = "Calibration") -> str:
-    """An SVG document: one circle per non-empty bin (area grows with its count), labelled n=count."""
+def calibration_svg(
+    bins: list[CalibrationBin], *, title: str = "Calibration", element_id: str = "cl-cal"
+) -> str:
+    """An SVG document: one circle per non-empty bin (area grows with its count), labelled n=count.
+
+    element_id keeps the title and description ids unique when several plots share a page.
+    """
     filled = [b for b in bins if b.count]
     largest = max((b.count for b in filled), default=1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cl-cal" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="cl-cal-title cl-cal-desc">',
-        f'<title id="cl-cal-title">{escape(title)}</title>',
-        f'<desc id="cl-cal-desc">{escape(_describe(filled))}</desc>',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{element_id}-title {element_id}-desc">',
+        f'<title id="{element_id}-title">{escape(title)}</title>',
+        f'<desc id="{element_id}-desc">{escape(_describe(filled))}</desc>',
         f"<style>{_STYLE}</style>",
         f'<rect class="cl-bg" x="0" y="0" width="{WIDTH}" height="{HEIGHT}"/>',
         f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-weight="bold">{escape(title)}</text>',
