@@ -16,3 +16,5 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 # Throttle counters would carry over from test to test; tests/api/test_throttling.py switches
 # to the database cache to exercise them.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+# The test client speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
