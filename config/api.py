@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, Q
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -371,6 +371,16 @@ def exception_handler(exc, context):
         )
         exc.status_code = status.HTTP_409_CONFLICT
         exc.default_code = "conflict"
+    elif isinstance(exc, OverflowError | DataError):
+        # A number too large for the database column (an id, a filter value): the client's fault.
+        logger.info("Out-of-range value answered with 400: %s", exc)
+        exc = exceptions.ValidationError(
+            {
+                "non_field_errors": [
+                    "A number in the request is out of range for this field; use a smaller value."
+                ]
+            }
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Nothing was found at this address.")
     elif isinstance(exc, DjangoPermissionDenied):

@@ -33,7 +33,13 @@ class StoredSearchVector(Expression):
 
 
 def search_terms(request) -> str:
-    return " ".join(request.query_params.get(SEARCH_PARAM, "").split())[:MAX_SEARCH_LENGTH]
+    raw = request.query_params.get(SEARCH_PARAM, "")
+    if "\x00" in raw:
+        # PostgreSQL cannot hold NUL in a string; refuse it the same way on every database.
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError({SEARCH_PARAM: ["Null characters are not allowed."]})
+    return " ".join(raw.split())[:MAX_SEARCH_LENGTH]
 
 
 def _is_postgres() -> bool:
