@@ -121,7 +121,6 @@ def annotate_view(model_admin, request, object_id):
         "opts": Source._meta,
         "original": source,
         "title": f"Annotate: {source.title}",
-        "subtitle": source.title,
         "source": source,
         "text": source.text,
         "data": data,
