@@ -1,7 +1,7 @@
 """Make the stock admin write through services, so its saves obey the same rules as the API."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
@@ -9,6 +9,38 @@ from django.http import HttpResponseRedirect
 
 class _DryRun(Exception):
     pass
+
+
+ROW_VERSION_FIELD = "_row_version"
+
+
+def row_version(obj) -> str:
+    """The version of a stored row a form was opened on: its last modification time."""
+    modified_at = getattr(obj, "modified_at", None)
+    return modified_at.isoformat() if modified_at else ""
+
+
+def _stale_message(current) -> str:
+    last = current.history.first() if hasattr(current, "history") else None
+    who = getattr(getattr(last, "history_user", None), "username", None) or "someone else"
+    when = current.modified_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"This {current._meta.verbose_name} was changed by {who} at {when}, after you opened it. "
+        "Your changes were not saved, so theirs are not overwritten: reload the page to see "
+        "the current version, then apply your changes again."
+    )
+
+
+def _differs(stored, name: str, value) -> bool:
+    try:
+        field = stored._meta.get_field(name)
+    except FieldDoesNotExist:  # a form-only field: let the service decide
+        return True
+    if field.many_to_many:
+        return {obj.pk for obj in value} != set(getattr(stored, name).values_list("pk", flat=True))
+    if field.is_relation:
+        return getattr(value, "pk", value) != getattr(stored, field.attname)
+    return value != getattr(stored, field.attname)
 
 
 class ServiceAdminMixin:
@@ -29,7 +61,9 @@ class ServiceAdminMixin:
     def _write(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.cleaned_data if name in form.fields}
         if change:
-            changed = {name: data[name] for name in form.changed_data if name in data}
+            # Compared with the stored row, not the form's initial values: a form opened on an
+            # old version (reverting from the history) differs from the row, not from itself.
+            changed = {name: value for name, value in data.items() if _differs(obj, name, value)}
             return self.update_object(request, obj, changed) if changed else obj
         return self.create_object(request, data)
 
@@ -46,6 +80,9 @@ class ServiceAdminMixin:
                 if change:
                     # The service must see the stored row, not the form's half-applied copy.
                     original = type(self.instance)._default_manager.get(pk=self.instance.pk)
+                    opened_on = self.data.get(ROW_VERSION_FIELD)
+                    if opened_on and opened_on != row_version(original):
+                        raise ValidationError(_stale_message(original), code="stale")
                 try:
                     with transaction.atomic():
                         model_admin._write(request, original, self, change)
@@ -61,6 +98,11 @@ class ServiceAdminMixin:
                 return cleaned
 
         return ServiceCheckedForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["row_version"] = row_version(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         original = type(obj)._default_manager.get(pk=obj.pk) if change else None
