@@ -225,7 +225,7 @@ class DueQueueAdminMixin:
             "opts": self.model._meta,
             "original": forecast,
             "title": "Re-resolve forecast" if verifications else "Record a verdict",
-            "subtitle": str(forecast),
+            "subtitle": f"Forecast #{forecast.pk}, resolve by {forecast.resolve_by or 'not set'}",
             "forecast": forecast,
             "status": Forecast.Status(forecast.status_on(timezone.localdate())).label,
             "claim": forecast.claim,

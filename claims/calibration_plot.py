@@ -14,9 +14,9 @@ PLOT_W = WIDTH - LEFT - RIGHT
 PLOT_H = HEIGHT - TOP - BOTTOM
 
 _STYLE = """
-.cl-cal{--cl-bg:#fff;--cl-fg:#333;--cl-quiet:#666;--cl-grid:#e8e8e8;--cl-point:#79aec8;--cl-edge:#417690}
+.cl-cal{--cl-bg:#fff;--cl-fg:#333;--cl-quiet:#666;--cl-grid:#e8e8e8;--cl-point:#417690;--cl-edge:#417690}
 @media (prefers-color-scheme: dark){
-.cl-cal{--cl-bg:#121212;--cl-fg:#eee;--cl-quiet:#aaa;--cl-grid:#333;--cl-point:#44b78b;--cl-edge:#81d4fa}
+.cl-cal{--cl-bg:#121212;--cl-fg:#eee;--cl-quiet:#aaa;--cl-grid:#333;--cl-point:#81d4fa;--cl-edge:#81d4fa}
 }
 .cl-cal text{font-family:var(--font-family-primary,sans-serif);font-size:12px;
 fill:var(--body-fg,var(--cl-fg))}
@@ -25,7 +25,7 @@ fill:var(--body-fg,var(--cl-fg))}
 .cl-cal .cl-axis{stroke:var(--body-quiet-color,var(--cl-quiet));stroke-width:1}
 .cl-cal .cl-grid{stroke:var(--hairline-color,var(--cl-grid));stroke-width:1}
 .cl-cal .cl-diag{stroke:var(--body-quiet-color,var(--cl-quiet));stroke-dasharray:4 4}
-.cl-cal .cl-point{fill:var(--primary,var(--cl-point));fill-opacity:.75;stroke:var(--secondary,var(--cl-edge))}
+.cl-cal .cl-point{fill:var(--link-fg,var(--cl-point));fill-opacity:.55;stroke:var(--link-fg,var(--cl-edge))}
 """
 
 
