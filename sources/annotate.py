@@ -228,8 +228,7 @@ def create_view(model_admin, request, object_id):
         )
     except ValidationError as error:
         return _error(error)
-    passage = passages_for_annotation(source=source)
-    passage = next(p for p in passage if p.pk == claim.passage_id)
+    [passage] = passages_for_annotation(source=source, ids=[claim.passage_id])
     return JsonResponse(
         {"claim": claim.pk, "passage": _passage_data(passage, Utf16(source.text))}, status=201
     )

@@ -29,13 +29,12 @@ def passage_list(*, user) -> QuerySet[Passage]:
     return passages
 
 
-def passages_for_annotation(*, source: Source) -> list[Passage]:
-    """A source's passages with their claims, claimants and forecasts, in two queries."""
+def passages_for_annotation(*, source: Source, ids=None) -> list[Passage]:
+    """A source's passages (or those with the given ids) with claims and forecasts, in two queries."""
     from claims.models import Claim
 
     claims = Claim.objects.select_related("claimant", "forecast").order_by("id")
-    return list(
-        Passage.objects.filter(source=source)
-        .prefetch_related(Prefetch("claims", queryset=claims))
-        .order_by("start", "end", "id")
-    )
+    passages = Passage.objects.filter(source=source)
+    if ids is not None:
+        passages = passages.filter(pk__in=ids)
+    return list(passages.prefetch_related(Prefetch("claims", queryset=claims)).order_by("start", "end", "id"))
