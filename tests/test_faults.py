@@ -76,7 +76,9 @@ print(json.dumps({
     "sources": Source.objects.count(),
     "revisions": SourceRevision.objects.count(),
     "actors": Actor.objects.count(),
-    "passages": sorted(Passage.objects.values_list("id", "start", "end", "exact", "revision", "anchor_status")),
+    "passages": sorted(
+        Passage.objects.values_list("id", "start", "end", "exact", "revision", "anchor_status")
+    ),
     "history": Source.history.count() + Passage.history.count(),
 }))
 """
@@ -139,7 +141,9 @@ import json, sys, time
 from sources import anchoring, services
 from tests import factories
 
-text = " ".join(f"Sentence number {i} says the talks will likely fail by {2020 + i % 9}." for i in range(3000))
+text = " ".join(
+    f"Sentence number {i} says the talks will likely fail by {2020 + i % 9}." for i in range(3000)
+)
 source = factories.make_source(text=text, title="Long source")
 for i in range(0, 400):
     quote = f"Sentence number {i * 7} says"
