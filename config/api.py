@@ -258,10 +258,27 @@ class PaginatedCSVRenderer(_PaginatedCSVRenderer):
     format = "csv"
     results_field = "results"
 
-    def render(self, data, *args, **kwargs):
+    def render(self, data, media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
         if isinstance(data, dict) and self.results_field not in data:
             data = [data]  # a detail: one row
-        return super().render(data, *args, **kwargs)
+        rows = data if isinstance(data, list) else data.get(self.results_field, [])
+        if not rows:
+            # An empty result is still a table: its header line, so readers see the columns.
+            header = self._header(renderer_context.get("view"))
+            return (",".join(header) + "\r\n").encode() if header else b"\r\n"
+        return super().render(data, media_type, renderer_context)
+
+    @staticmethod
+    def _header(view) -> list[str]:
+        get_serializer = getattr(view, "get_serializer", None)
+        if get_serializer is None:
+            return []
+        try:
+            return list(get_serializer().fields)
+        except Exception:  # a view whose serializer needs context the renderer lacks
+            logger.debug("No CSV header for %r", view, exc_info=True)
+            return []
 
 
 # Throttling ----------------------------------------------------------------------------------
