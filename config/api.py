@@ -43,7 +43,9 @@ class _CappedCountPaginator(DjangoPaginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Without the ordering and annotations (a search rank, say), which a count does not need
+        # but which PostgreSQL would otherwise compute and sort for every counted row.
+        return self.object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 class PageNumberCappedPagination(PageNumberPagination):
