@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run setup test test-fast lint format check clean
+.PHONY: help install run setup test test-fast lint format check clean bench
 
 help:
 	@echo "make run    set up (venv, database, seed data, demo accounts) and serve http://$(HOST):$(PORT)"
@@ -46,3 +46,9 @@ format: install
 
 clean:
 	rm -rf $(VENV) var/ staticfiles/ .pytest_cache .ruff_cache
+
+# The 1M-claim benchmark (PostgreSQL, wrk, Datasette): generates the corpus once, writes BENCHMARKS.md.
+# Takes about half an hour the first time; not part of `make test` or CI.
+BENCH_ARGS ?=
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
