@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run setup test test-fast lint format check clean bench
+.PHONY: help install run setup test test-fast lint format check clean soak bench
 
 help:
 	@echo "make run    set up (venv, database, seed data, demo accounts) and serve http://$(HOST):$(PORT)"
@@ -52,3 +52,8 @@ clean:
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# A two-minute soak at 32 clients against gunicorn on PostgreSQL (SOAK_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432); the test suite runs a 15-second version.
+soak: install
+	$(PY) scripts/soak.py --seconds 120 --clients 32
