@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.liveserver import free_port, manage, server_env, start_gunicorn, stop  # noqa: E402
+from scripts.liveserver import free_port, manage, server_env, start_gunicorn, stop
 
 READS = [
     "/api/v1/claims/?page_size=50",

@@ -1,6 +1,7 @@
 """Under gunicorn on PostgreSQL: a short soak holds (no 5xx, no lost write), and a database
 outage is answered with 503 and recovered from. `make soak` runs the long soak."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -66,18 +67,14 @@ class Proxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self):
         # shutdown() first: on Linux a close() alone does not wake a thread blocked in accept(),
         # and the socket would go on accepting.
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.listener.close()
         for sock in self.sockets:
             try:
