@@ -77,7 +77,8 @@ class ActorCalibrationPlotView(APIView):
     """The actor's calibration plot as an SVG image: predicted against observed, with bin counts."""
 
     permission_classes = [AllowAny]
-    renderer_classes = [SVGRenderer, JSONRenderer]
+    # Only the image; errors are still JSON (config.api.exception_handler switches the renderer).
+    renderer_classes = [SVGRenderer]
 
     @extend_schema(
         parameters=[BINS_PARAMETER, ROLE_PARAMETER],

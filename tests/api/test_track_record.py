@@ -171,3 +171,22 @@ def test_calibration_svg_with_bad_role_answers_json_400(anon_client, kremlin):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"] == {"role": ["role must be claimant or author."]}
+
+
+def test_calibration_svg_of_unknown_actor_answers_json_404(anon_client, db):
+    response = anon_client.get("/api/v1/actors/999999/calibration.svg")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["message"] == "There is no actor with id 999999."
+
+
+def test_calibration_svg_can_show_the_author_role(anon_client, kremlin, fact_checker):
+    author = factories.make_actor("Dmitri Trenin", kind="person")
+    verify(
+        forecast_by(kremlin, "very unlikely", source=factories.make_source(authors=[author])),
+        "borne_out",
+        fact_checker,
+    )
+    svg = anon_client.get(f"/api/v1/actors/{author.pk}/calibration.svg", {"role": "author"}).content.decode()
+    assert "Dmitri Trenin as author: 1 scored forecast(s)" in svg
+    assert svg.count("<circle ") == 1
