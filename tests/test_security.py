@@ -20,7 +20,8 @@ def test_check_deploy_reports_nothing_with_production_settings():
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' live server, never in production.
+        if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env |= {"SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "claimledger.example.org"}
     result = subprocess.run(
