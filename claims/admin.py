@@ -199,8 +199,10 @@ class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.base_fields["made_on"].required = False
-        form.base_fields["made_on"].help_text = "Empty: the source's date."
+        # Readers without change permission get a form without fields.
+        if "made_on" in form.base_fields:
+            form.base_fields["made_on"].required = False
+            form.base_fields["made_on"].help_text = "Empty: the source's date."
         return form
 
     def create_object(self, request, data):

@@ -276,3 +276,19 @@ def test_score_pages_need_the_view_forecast_permission(db):
     staff = factories.make_user("staff", is_staff=True)
     client = login(staff)
     assert client.get("/admin/claims/actor/leaderboard/").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_forecast_pages_link_fact_checkers_to_the_queue_and_the_verdict_form(checker_client, checker):
+    forecast = due_forecast("Russia invades Ukraine.", dt.date(2022, 12, 31))
+    changelist = checker_client.get("/admin/claims/forecast/").content.decode()
+    assert f'<a href="{DUE_URL}">Due queue</a>' in changelist
+    change = checker_client.get(f"/admin/claims/forecast/{forecast.pk}/change/").content.decode()
+    assert f'<a href="{verify_url(forecast)}">Record verdict</a>' in change
+    record(forecast, "borne_out", checker)
+    change = checker_client.get(f"/admin/claims/forecast/{forecast.pk}/change/").content.decode()
+    assert f'<a href="{verify_url(forecast)}">Re-resolve</a>' in change
+
+
+def test_annotator_sees_no_link_to_the_queue(db):
+    annotator = factories.make_user("ann", role=roles.ANNOTATOR, is_staff=True)
+    assert "Due queue" not in login(annotator).get("/admin/claims/forecast/").content.decode()
