@@ -201,27 +201,47 @@ def score_match(text: str, match: Match, old: Selector, expected: int) -> float:
     return raw / (QUOTE_WEIGHT + PREFIX_WEIGHT + SUFFIX_WEIGHT + POSITION_WEIGHT)
 
 
+# Edited quotes are looked for this far either side of where the diff put the passage;
+# verbatim ones anywhere.
+SEARCH_WINDOW = 2000
+
+
 def find_quote(text: str, old: Selector, expected: int) -> tuple[Selector, float] | None:
     """The best place for a quote in text, if one is good enough, with its score.
 
     A candidate is good enough when it scores MIN_SCORE, or when it is the quote's
     only verbatim occurrence. Among those a verbatim one beats an edited one, then
-    the higher score wins.
+    the higher score wins; so edited candidates are searched for (near the old
+    place) only when no verbatim one is good enough.
     """
+    verbatim = []
+    position = text.find(old.exact)
+    while position != -1:
+        verbatim.append(Match(position, position + len(old.exact), 0))
+        position = text.find(old.exact, position + 1)
+    scored = [(score_match(text, m, old, expected), m) for m in verbatim]
+    good = [(score, m) for score, m in scored if score >= MIN_SCORE or len(verbatim) == 1]
+    if good:
+        score, match = max(good, key=lambda pair: (pair[0], -pair[1].start))
+        return select(text, match.start, match.end), score
+
     max_errors = int(len(old.exact) * MAX_QUOTE_ERROR_RATE)
-    first = text.find(old.exact)
-    unique_at = first if first != -1 and text.find(old.exact, first + 1) == -1 else None
-    best: tuple[bool, float, Match] | None = None
-    for match in search(text, old.exact, max_errors):
+    if max_errors == 0:
+        return None
+    reach = SEARCH_WINDOW + 2 * len(old.exact)
+    low = max(0, expected - reach)
+    window = text[low : expected + reach]
+    best: tuple[float, Match] | None = None
+    for found in search(window, old.exact, max_errors):
+        match = Match(found.start + low, found.end + low, found.errors)
+        if match.errors == 0:
+            continue  # verbatim occurrences were judged above
         score = score_match(text, match, old, expected)
-        verbatim = match.errors == 0
-        if score < MIN_SCORE and not (verbatim and match.start == unique_at):
-            continue
-        if best is None or (verbatim, score) > best[:2]:
-            best = (verbatim, score, match)
+        if score >= MIN_SCORE and (best is None or score > best[0]):
+            best = (score, match)
     if best is None:
         return None
-    return select(text, best[2].start, best[2].end), best[1]
+    return select(text, best[1].start, best[1].end), best[0]
 
 
 def reanchor(old_text: str, new_text: str, old: Selector, diffs=None) -> Reanchored:
