@@ -25,9 +25,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(settings):
+def browser_page(settings, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # monkeypatch removes it afterwards, so it does not leak into later tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     from playwright.sync_api import sync_playwright
 
