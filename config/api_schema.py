@@ -28,6 +28,7 @@ _ERROR_DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "The request body's media type is not accepted.",
     "429": "Too many requests; `Retry-After` says how many seconds to wait.",
+    "503": "The database is unavailable for a moment; nothing was changed. Try again.",
 }
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -71,7 +72,7 @@ class AutoSchema(SpectacularAutoSchema):
         return parameters
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "401", "404", "405", "406", "429"]
+        codes = ["400", "401", "404", "405", "406", "429", "503"]
         if self.method in _UNSAFE:
             codes += ["403", "409", "413", "415"]
         if self.method in {"PUT", "PATCH", "DELETE"} and self._is_detail():
