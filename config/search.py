@@ -47,7 +47,11 @@ def _is_postgres() -> bool:
 
 
 def _ordered_by_client(request) -> bool:
-    return bool(request.query_params.get("ordering", "").strip())
+    # Cursor pages are keyed on id or modified_at, so a rank would be computed and thrown away.
+    params = request.query_params
+    return (
+        bool(params.get("ordering", "").strip()) or params.get("pagination") == "cursor" or "cursor" in params
+    )
 
 
 class SearchFilter(BaseFilterBackend):
