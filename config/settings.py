@@ -106,6 +106,19 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A runaway query is cancelled (the API answers 503) instead of holding a worker and a
+    # connection; 0 turns the limit off (e.g. for a migration that indexes millions of rows).
+    _pg_options["options"] = (
+        f"-c statement_timeout={int(os.environ.get('DATABASE_STATEMENT_TIMEOUT_MS', '30000'))}"
+    )
+    # DATABASE_POOL_SIZE > 0 gives each process a psycopg connection pool (for threaded or ASGI
+    # servers); a pool replaces persistent connections, so CONN_MAX_AGE must be 0.
+    _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
+    if _pool_size:
+        _pg_options["pool"] = {"min_size": 1, "max_size": _pool_size, "timeout": 10}
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
