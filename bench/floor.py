@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import orjson
 import psycopg
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # as config.api.COUNT_CAP
 PAGE_SIZE = 50
 _connection = None
 
@@ -38,13 +38,13 @@ TOPICS = (
     " '[]') FROM claims_claim_topics ct JOIN claims_topic t ON t.id = ct.topic_id WHERE ct.claim_id = c.id)"
 )
 CLAIM_COLUMNS = (
-    f"c.id, c.statement, c.kind, c.review_state, {PASSAGE}, {ACTOR}, {SUBJECTS}, {TOPICS}, f.id, "
+    f"c.id, c.statement, c.kind, c.review_state, {PASSAGE}, {ACTOR}, {SUBJECTS}, {TOPICS}, "
+    "(SELECT f.id FROM claims_forecast f WHERE f.claim_id = c.id), "
     "c.reviewed_at, c.created_at, c.modified_at"
 )
 CLAIM_FROM = (
     "FROM claims_claim c JOIN sources_passage p ON p.id = c.passage_id "
-    "JOIN sources_source s ON s.id = p.source_id LEFT JOIN claims_actor a ON a.id = c.claimant_id "
-    "LEFT JOIN claims_forecast f ON f.claim_id = c.id"
+    "JOIN sources_source s ON s.id = p.source_id LEFT JOIN claims_actor a ON a.id = c.claimant_id"
 )
 CLAIM_KEYS = (
     "id", "statement", "kind", "review_state", "passage", "claimant", "subjects", "topics", "forecast",
@@ -214,8 +214,8 @@ OUTCOME = (
     "WHEN 'partly_borne_out' THEN 0.5 END"
 )
 AGGREGATE = (
-    f"count(*), count({OUTCOME}), avg(power(f.probability - {OUTCOME}, 2)), "
-    f"1 - avg(power(f.probability - {OUTCOME}, 2)) / 0.25"
+    f"count(*), count({OUTCOME}), avg(power(f.probability - {OUTCOME}, 2))::float8, "
+    f"(1 - avg(power(f.probability - {OUTCOME}, 2)) / 0.25)::float8"
 )
 
 
@@ -240,13 +240,13 @@ def track_record(db, q, url):
         [actor],
     )
     bins = db.all(
-        f"SELECT least(width_bucket(f.probability, 0, 1, 10), 10), count(*), avg(f.probability), avg({OUTCOME}) "
+        f"SELECT least(width_bucket(f.probability, 0, 1, 10), 10), count(*), avg(f.probability)::float8, avg({OUTCOME})::float8 "
         f"{base} AND {OUTCOME} IS NOT NULL GROUP BY 1 ORDER BY 1",
         [actor],
     )
     each = db.all(
-        f"SELECT f.id, f.verdict, f.likelihood_phrase, f.probability, {OUTCOME}, "
-        f"power(f.probability - {OUTCOME}, 2) {base} ORDER BY f.id",
+        f"SELECT f.id, f.verdict, f.likelihood_phrase, f.probability, ({OUTCOME})::float8, "
+        f"power(f.probability - {OUTCOME}, 2)::float8 {base} ORDER BY f.id",
         [actor],
     )
 

@@ -439,21 +439,30 @@ class Generator:
         created_at = dt.datetime.combine(
             published_on + dt.timedelta(days=rnd.randrange(0, 400)), dt.time(9, 0), tzinfo=dt.UTC
         )
+        # dict.fromkeys: distinct and in drawing order, so the same seed gives the same corpus
+        # whatever the ids are (a set's order follows the ids).
         authors = list(
-            {self._pick_actor(actor_ids, actor_cum, actor_total) for _ in range(rnd.randint(1, 3))}
+            dict.fromkeys(
+                self._pick_actor(actor_ids, actor_cum, actor_total) for _ in range(rnd.randint(1, 3))
+            )
         )
 
         # Claim-bearing sentences first (as plans), then the text, then offsets.
         plans = []
         for _ in range(n_claims):
             claimant_id = self._pick_actor(actor_ids, actor_cum, actor_total)
-            topic_picks = {
-                topics[min(bisect(topic_cum, rnd.random() * topic_total), len(topics) - 1)]
-                for _ in range(rnd.choice((1, 1, 2)))
-            }
-            main_topic = next(iter(topic_picks))
+            topic_picks = list(
+                dict.fromkeys(
+                    topics[min(bisect(topic_cum, rnd.random() * topic_total), len(topics) - 1)]
+                    for _ in range(rnd.choice((1, 1, 2)))
+                )
+            )
+            main_topic = topic_picks[0]
             subject_ids = list(
-                {self._pick_actor(actor_ids, actor_cum, actor_total) for _ in range(rnd.choice((0, 1, 1, 2)))}
+                dict.fromkeys(
+                    self._pick_actor(actor_ids, actor_cum, actor_total)
+                    for _ in range(rnd.choice((0, 1, 1, 2)))
+                )
             )
             subject_name = names[subject_ids[0]] if subject_ids else rnd.choice(("Moscow", "Washington"))
             outcome = rnd.choice(OUTCOMES[main_topic.slug]).format(x=subject_name)

@@ -1,0 +1,619 @@
+"""`make bench`: the 1M-claim benchmark — the API against the raw-SQL floor and against Datasette.
+
+Steps (each skipped when its result is already there, unless --regenerate):
+ 1. a PostgreSQL database with `generate_corpus --claims N` (timed);
+ 2. the API under gunicorn on PostgreSQL, driven by wrk on 127.0.0.1: req/s, p50, p99, and SQL
+    queries per request (counted in-process by bench/django_side.py with the same settings);
+ 3. the floor (bench/floor.py: psycopg + orjson, no framework) under the same gunicorn and load;
+ 4. the corpus exported to SQLite (bench/sqlite_export.py), served by Datasette (from PyPI, in
+    its own virtualenv) and by the API, compared on a filtered list, a search and a keyset page;
+ 5. BENCHMARKS.md written with the machine's description and the tables.
+
+Everything listens on 127.0.0.1 only and every load run is bounded by --duration.
+"""
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+DEFAULT_DB = "cl_perf_bench"
+SEARCH_TERMS = "nord stream"
+CPUS = os.cpu_count() or 2
+WORKERS = 2 * CPUS + 1  # gunicorn's own advice for sync workers
+# Throttle counters need a cache every worker shares: Redis when the machine has it (as the README
+# advises for production), else the database cache (several SQL statements and a commit per request).
+REDIS_PORT = 6390 if shutil.which("redis-server") else None
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# Processes -----------------------------------------------------------------------------------
+
+
+def manage(env, *args, capture=False):
+    return subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True, capture_output=capture
+    )
+
+
+def wait_until_up(url: str, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited with {process.returncode}")
+        try:
+            if url.startswith("tcp://"):
+                socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=2).close()
+                return
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return  # up, answering (even 4xx)
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server for {url} did not come up in {timeout}s")
+
+
+class Server:
+    """A server process on 127.0.0.1, stopped (its whole process group) on exit."""
+
+    def __init__(self, name, command, env, port, probe):
+        self.name, self.command, self.env, self.port, self.probe = name, command, env, port, probe
+
+    def __enter__(self):
+        log(f"starting {self.name}: {' '.join(self.command)}")
+        self.log = open(BENCH / f".{self.name}.log", "w")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if self.probe is None:
+            probe = f"tcp://127.0.0.1:{self.port}"
+        else:
+            probe = f"http://127.0.0.1:{self.port}{self.probe}"
+        try:
+            wait_until_up(probe, self.process)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+
+
+def gunicorn(name, app, env, port, probe, workers):
+    command = [
+        str(Path(PY).parent / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--backlog",
+        "256",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    return Server(name, command, env, port, probe)
+
+
+# Load ----------------------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url, *, duration, connections, threads=2, script=None, warmup=2) -> dict:
+    """Run wrk and parse requests/s, p50, p99 and the count of non-2xx answers."""
+    base = ["wrk", f"-t{threads}", f"-c{connections}", "--latency", "--timeout", "10s"]
+    if script:
+        base += ["-s", str(script)]
+    if warmup:
+        subprocess.run([*base, f"-d{warmup}s", url], capture_output=True, text=True, check=True)
+    out = subprocess.run([*base, f"-d{duration}s", url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.MULTILINE))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {
+        "rps": rps,
+        "p50": _ms(latency["50"]),
+        "p99": _ms(latency["99"]),
+        "requests": total,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+    }
+
+
+def fetch(url, *, data=None, headers=None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def post_script(path: Path, body: dict, headers: dict) -> Path:
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# Steps ---------------------------------------------------------------------------------------
+
+
+def database_url(name: str) -> str:
+    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    return subprocess.run(
+        ["psql", database_url(db), "-tAc", sql], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def ensure_corpus(args, env) -> float | None:
+    """Create and fill the benchmark database unless it already holds the corpus."""
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{args.database}'") == "1"
+    if exists and not args.regenerate:
+        held = psql("SELECT count(*) FROM claims_claim", args.database) if exists else "0"
+        if int(held or 0) >= args.claims:
+            log(f"{args.database} already holds {held} claims; reusing it (--regenerate to rebuild)")
+            return None
+    psql(f"DROP DATABASE IF EXISTS {args.database}")
+    psql(f"CREATE DATABASE {args.database}")
+    manage(env, "migrate", "--no-input", "-v0")
+    log(f"generating {args.claims:,} claims")
+    started = time.monotonic()
+    manage(env, "generate_corpus", "--claims", str(args.claims))
+    return time.monotonic() - started
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024**2
+    versions = subprocess.run(
+        [PY, "-c", "import django, rest_framework, gunicorn, psycopg; print(django.__version__, "
+         "rest_framework.__version__, gunicorn.__version__, psycopg.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "cpu": cpu,
+        "cores": CPUS,
+        "memory_gb": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "postgres": psql("SHOW server_version"),
+        "django": versions[0],
+        "drf": versions[1],
+        "gunicorn": versions[2],
+        "psycopg": versions[3],
+        "wrk": wrk_version.strip(),
+    }
+
+
+def cursor_token(after_id: int) -> str:
+    raw = json.dumps({"o": "id", "v": [after_id]}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def app_env(database: str, extra=None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database,
+            "SECRET_KEY": "bench-only-not-a-secret",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_COOKIES": "0",
+            "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback, as behind a TLS-terminating proxy
+            # The load comes from one address; production rates would answer 429 within a second.
+            "THROTTLE_ANON": "100000000/min",
+            "THROTTLE_USER": "100000000/min",
+            "THROTTLE_WRITE": "100000000/min",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if REDIS_PORT:
+        env["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"
+    env.update(extra or {})
+    return env
+
+
+def run_load(name, url, args, results, *, script=None, check_headers=None, connections=None):
+    status, body, headers = fetch(url, headers=check_headers)
+    if status >= 300 and not script:
+        raise SystemExit(f"{name}: {url} answered {status}: {body[:300]!r}")
+    result = wrk(url, duration=args.duration, connections=connections or args.connections, script=script)
+    result["bytes"] = len(body)
+    result["x_queries"] = headers.get("X-Queries")
+    results[name] = result
+    log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
+        + (f", {result['non_2xx']} non-2xx" if result["non_2xx"] else ""))  # fmt: skip
+    return result
+
+
+def bench_postgres(args, params, port=8801) -> dict:
+    db = database_url(args.database)
+    env = app_env(db)
+    base = f"http://127.0.0.1:{port}/api/v1"
+    topic, claimant, deep = params["topic"], params["claimant"], params["deep_id"]
+    endpoints = {
+        "claims by topic+state": f"{base}/claims/?topic={topic}&review_state=published",
+        "forecasts by claimant+status": f"{base}/forecasts/?claimant={claimant}&status=due",
+        "search": f"{base}/claims/?search={quote(SEARCH_TERMS)}",
+        "cursor page (deep)": f"{base}/claims/?pagination=cursor&cursor={cursor_token(deep)}",
+        "source detail": f"{base}/sources/{params['source']}/",
+        # Last: a slow endpoint leaves queued requests behind that would burden the next one.
+        "track record (top claimant)": f"{base}/actors/{claimant}/track-record/",
+    }
+    write_body = {
+        "passage": params["passage"],
+        "statement": "Sanctions will likely be extended by 2030.",
+        "kind": "assertion",
+        "claimant": claimant,
+        "topics": [],
+    }
+    write_headers = {"Authorization": f"Token {params['token']}", "Content-Type": "application/json"}
+    counts_spec = [
+        {"name": n, "url": u.replace(f"http://127.0.0.1:{port}", "")} for n, u in endpoints.items()
+    ]
+    counts_spec.append(
+        {"name": "create claim (token)", "method": "POST", "url": "/api/v1/claims/", "body": write_body,
+         "token": params["token"]}
+    )  # fmt: skip
+    counts = json.loads(
+        subprocess.run(
+            [PY, str(BENCH / "django_side.py"), "count"],
+            input=json.dumps(counts_spec),
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    results = {}
+    with gunicorn("api-postgres", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers):
+        reads = list(endpoints.items())
+        for name, url in reads[:-1]:
+            run_load(name, url, args, results)
+        script = post_script(BENCH / ".post_claim.lua", write_body, write_headers)
+        status, body, _ = fetch(
+            f"{base}/claims/", data=json.dumps(write_body).encode(), headers=write_headers
+        )
+        if status != 201:
+            raise SystemExit(f"create claim answered {status}: {body[:300]!r}")
+        run_load("create claim (token)", f"{base}/claims/", args, results, script=script)
+        run_load(*reads[-1], args, results)
+    for name, result in results.items():
+        result["queries"] = counts[name]["queries"]
+    return results
+
+
+def bench_floor(args, params, port=8802) -> dict:
+    env = dict(os.environ, FLOOR_DATABASE_URL=database_url(args.database))
+    base = f"http://127.0.0.1:{port}/floor"
+    topic, claimant, deep = params["topic"], params["claimant"], params["deep_id"]
+    endpoints = {
+        "claims by topic+state": f"{base}/claims?topic={topic}&review_state=published",
+        "forecasts by claimant+status": f"{base}/forecasts?claimant={claimant}&status=due",
+        "search": f"{base}/search?search={quote(SEARCH_TERMS)}",
+        "cursor page (deep)": f"{base}/cursor?after={deep}",
+        "source detail": f"{base}/source?id={params['source']}",
+        "track record (top claimant)": f"{base}/track-record?actor={claimant}",
+    }
+    write_body = {"passage": params["passage"], "statement": "Sanctions will likely be extended by 2030.",
+                  "kind": "assertion", "claimant": claimant, "topics": []}  # fmt: skip
+    results = {}
+    with gunicorn(
+        "floor", "bench.floor:app", env, port, f"/floor/source?id={params['source']}", args.workers
+    ):
+        reads = list(endpoints.items())
+        for name, url in reads[:-1]:
+            run_load(name, url, args, results)
+        script = post_script(BENCH / ".post_floor.lua", write_body, {"Content-Type": "application/json"})
+        _status, _, headers = fetch(f"{base}/claims", data=json.dumps(write_body).encode(),
+                                   headers={"Content-Type": "application/json"})  # fmt: skip
+        results_write = run_load("create claim (token)", f"{base}/claims", args, results, script=script)
+        results_write["x_queries"] = headers.get("X-Queries")
+        run_load(*reads[-1], args, results)
+    for result in results.values():
+        result["queries"] = int(result["x_queries"]) if result["x_queries"] else None
+    return results
+
+
+def datasette_bin() -> Path:
+    venv = BENCH / ".venv-datasette"
+    binary = venv / "bin" / "datasette"
+    if not binary.exists():
+        log("installing Datasette from PyPI into bench/.venv-datasette")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "datasette>=0.65"], check=True)
+    return binary
+
+
+def bench_peer(args, params) -> dict:
+    sqlite_path = Path(args.sqlite).resolve()
+    if args.regenerate or not sqlite_path.exists():
+        log(f"exporting the corpus to {sqlite_path}")
+        started = time.monotonic()
+        subprocess.run(
+            [PY, str(BENCH / "sqlite_export.py"), database_url(args.database), str(sqlite_path)], cwd=ROOT,
+            check=True, env=app_env(f"sqlite:///{sqlite_path}"),
+        )  # fmt: skip
+        log(f"exported in {time.monotonic() - started:.0f}s")
+    claimant, deep = params["claimant"], params["deep_id"]
+    api_port, ds_port = 8803, 8804
+    api = f"http://127.0.0.1:{api_port}/api/v1/claims/"
+    db_name = sqlite_path.stem
+    ds = f"http://127.0.0.1:{ds_port}/{db_name}/claims_claim.json"
+    pairs = {
+        "filtered list": (
+            f"{api}?claimant={claimant}&review_state=published&ordering=id",
+            f"{ds}?claimant_id={claimant}&review_state=published&_size=50",
+        ),
+        "search": (
+            f"{api}?search={quote(SEARCH_TERMS)}",
+            f"{ds}?_search={quote(SEARCH_TERMS)}&review_state=published&_size=50",
+        ),
+        "keyset page (deep)": (
+            f"{api}?pagination=cursor&cursor={cursor_token(deep)}",
+            f"{ds}?review_state=published&_next={deep}&_size=50",
+        ),
+    }
+    results = {}
+    env = app_env(f"sqlite:///{sqlite_path}")
+    with gunicorn("api-sqlite", "config.wsgi:application", env, api_port, "/api/v1/topics/", args.workers):
+        for name, (url, _) in pairs.items():
+            run_load(f"api {name}", url, args, results)
+    command = [
+        str(datasette_bin()), "serve", "--immutable", str(sqlite_path), "--host", "127.0.0.1",
+        "--port", str(ds_port), "--setting", "sql_time_limit_ms", "10000",
+    ]  # fmt: skip
+    with Server("datasette", command, dict(os.environ), ds_port, f"/{db_name}.json"):
+        for name, (_, url) in pairs.items():
+            run_load(f"datasette {name}", url, args, results)
+    return results
+
+
+# Report --------------------------------------------------------------------------------------
+
+
+def fmt_row(cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def report(args, info, params, generated, api, floor, peer) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` (bench/run.py) on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. "
+        "Rerun it to refresh.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {info['cpu']}, {info['cores']} cores (the load generator runs on the same cores); "
+        f"{info['memory_gb']} GB RAM; {info['os']}",
+        f"- Python {info['python']}, Django {info['django']}, DRF {info['drf']}, gunicorn {info['gunicorn']} "
+        f"({args.workers} sync workers), psycopg {info['psycopg']}, PostgreSQL {info['postgres']}, "
+        f"{info['wrk']}",
+        "- Throttle cache: "
+        + ("Redis (REDIS_URL, a local redis-server)" if REDIS_PORT else "the database cache")
+        + "; throttle rates raised so the load is not answered with 429.",
+        f"- Load: wrk, 2 threads, {args.connections} connections, {args.duration} s per endpoint after a 2 s "
+        "warm-up, on 127.0.0.1.",
+        f"- Corpus: {params['claims']:,} claims (`generate_corpus --claims {args.claims}`)"
+        + (f", generated in {generated:.0f} s" if generated else "")
+        + ". Generated rows have no history (django-simple-history) rows: they were never edited.",
+        f"- Parameters: topic `{params['topic']}`, the most prolific claimant (id {params['claimant']}), "
+        f"search `{SEARCH_TERMS}`, cursor after claim id {params['deep_id']:,}, source {params['source']}.",
+        "",
+        "## The API against the floor (PostgreSQL)",
+        "",
+        "The floor is bench/floor.py: the same JSON from hand-written SQL with psycopg and orjson, under the "
+        "same gunicorn. Queries: SQL statements per request (API counted in-process with the same settings, "
+        "throttle cache included).",
+        "",
+        fmt_row(
+            [
+                "endpoint",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "queries",
+                "floor req/s",
+                "floor p50 ms",
+                "floor queries",
+                "API/floor",
+            ]
+        ),
+        fmt_row(["---"] * 9),
+    ]
+    for name, result in api.items():
+        base = floor.get(name, {})
+        ratio = f"{result['rps'] / base['rps']:.0%}" if base.get("rps") else "–"
+        flag = f" ({result['non_2xx']} non-2xx!)" if result["non_2xx"] else ""
+        lines.append(
+            fmt_row(
+                [
+                    name + flag,
+                    f"{result['rps']:.0f}",
+                    f"{result['p50']:.1f}",
+                    f"{result['p99']:.1f}",
+                    result.get("queries", "–"),
+                    f"{base.get('rps', 0):.0f}",
+                    f"{base.get('p50', 0):.1f}",
+                    base.get("queries", "–"),
+                    ratio,
+                ]
+            )
+        )
+    if peer:
+        lines += [
+            "",
+            "## The API against Datasette (the same SQLite file)",
+            "",
+            "bench/sqlite_export.py copies the PostgreSQL corpus into SQLite (with an FTS5 index on claim "
+            "statements for Datasette's `_search`). Datasette runs with its defaults (one process), except "
+            "sql_time_limit_ms raised to 10 s so slow queries are timed rather than cut off.",
+            "",
+            fmt_row(
+                [
+                    "endpoint",
+                    "API req/s",
+                    "API p50 ms",
+                    "API p99 ms",
+                    "Datasette req/s",
+                    "Datasette p50 ms",
+                    "Datasette p99 ms",
+                    "API/Datasette",
+                ]
+            ),
+            fmt_row(["---"] * 8),
+        ]
+        for name in ("filtered list", "search", "keyset page (deep)"):
+            a, d = peer[f"api {name}"], peer[f"datasette {name}"]
+            lines.append(
+                fmt_row(
+                    [
+                        name,
+                        f"{a['rps']:.0f}",
+                        f"{a['p50']:.1f}",
+                        f"{a['p99']:.1f}",
+                        f"{d['rps']:.0f}",
+                        f"{d['p50']:.1f}",
+                        f"{d['p99']:.1f}",
+                        f"{a['rps'] / d['rps']:.2f}×",
+                    ]
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--database", default=DEFAULT_DB, help="PostgreSQL database to fill and serve.")
+    parser.add_argument("--sqlite", default=str(BENCH / ".data" / "claimledger_bench.sqlite3"))
+    parser.add_argument("--duration", type=int, default=10, help="Seconds of load per endpoint.")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--regenerate", action="store_true", help="Rebuild the corpus and the SQLite copy.")
+    parser.add_argument("--skip-peer", action="store_true", help="Skip the Datasette comparison.")
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--database-cache",
+        action="store_true",
+        help="Throttle on the database cache even where Redis is installed.",
+    )
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
+
+    with contextlib.ExitStack() as stack:
+        if REDIS_PORT and not args.database_cache:
+            stack.enter_context(
+                Server(
+                    "redis",
+                    ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", ""],
+                    dict(os.environ),
+                    REDIS_PORT,
+                    None,
+                )
+            )
+        elif args.database_cache:
+            globals()["REDIS_PORT"] = None
+        run(args)
+
+
+def run(args) -> None:
+    env = app_env(database_url(args.database), {"DEBUG": "1"})
+    generated = ensure_corpus(args, env)
+    params = json.loads(
+        subprocess.run(
+            [PY, str(BENCH / "django_side.py"), "prepare"],
+            env=app_env(database_url(args.database)),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    info = machine()
+    api = bench_postgres(args, params)
+    floor = bench_floor(args, params)
+    peer = {} if args.skip_peer else bench_peer(args, params)
+    text = report(args, info, params, generated, api, floor, peer)
+    Path(args.output).write_text(text)
+    (BENCH / ".data").mkdir(exist_ok=True)
+    (BENCH / ".data" / "last_run.json").write_text(
+        json.dumps(
+            {
+                "params": {k: v for k, v in params.items() if k != "token"},
+                "api": api,
+                "floor": floor,
+                "peer": peer,
+                "machine": info,
+            },
+            indent=2,
+        )
+    )
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
