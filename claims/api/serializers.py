@@ -208,7 +208,7 @@ class VerificationSerializer(serializers.ModelSerializer):
 
 
 class VerificationWriteSerializer(serializers.ModelSerializer):
-    evidence = EvidenceSerializer(many=True, allow_empty=False, max_length=50)
+    evidence = EvidenceSerializer(many=True, max_length=50)  # emptiness: the service explains
     rationale = serializers.CharField(max_length=20_000)
     reason = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
 
