@@ -5,6 +5,8 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from config.db import save_validated
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -56,8 +58,7 @@ def actor_create(
         wikidata_id=wikidata_id.strip(),
         description=description,
     )
-    actor.full_clean()
-    _as_history_user(actor, created_by).save()
+    save_validated(_as_history_user(actor, created_by))
     return actor
 
 
@@ -67,8 +68,7 @@ def actor_update(*, actor: Actor, updated_by=None, **changes) -> Actor:
     if "aliases" in changes:
         changes["aliases"] = _clean_aliases(changes["aliases"])
     _apply(actor, changes, ACTOR_FIELDS, "actor")
-    actor.full_clean()
-    _as_history_user(actor, updated_by).save()
+    save_validated(_as_history_user(actor, updated_by))
     return actor
 
 
@@ -93,8 +93,7 @@ def topic_create(
 ) -> Topic:
     """Create a topic of the taxonomy."""
     topic = Topic(name=name.strip(), slug=slug or slugify(name), parent=parent, description=description)
-    topic.full_clean()
-    _as_history_user(topic, created_by).save()
+    save_validated(_as_history_user(topic, created_by))
     return topic
 
 
@@ -102,8 +101,7 @@ def topic_create(
 def topic_update(*, topic: Topic, updated_by=None, **changes) -> Topic:
     """Change a topic."""
     _apply(topic, changes, {"name", "slug", "parent", "description"}, "topic")
-    topic.full_clean()
-    _as_history_user(topic, updated_by).save()
+    save_validated(_as_history_user(topic, updated_by))
     return topic
 
 
@@ -132,8 +130,7 @@ def claim_create(
         review_state=Claim.ReviewState.DRAFT,
         created_by=_user_or_none(created_by),
     )
-    claim.full_clean()
-    _as_history_user(claim, created_by).save()
+    save_validated(_as_history_user(claim, created_by))
     claim.subjects.set(subjects)
     claim.topics.set(topics)
     return claim
@@ -149,8 +146,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
         claim.statement = claim.statement.strip()
     if claim.kind != Claim.Kind.FORECAST and hasattr(claim, "forecast"):
         raise ValidationError({"kind": "This claim has a forecast; it must stay of kind forecast."})
-    claim.full_clean()
-    _as_history_user(claim, updated_by).save()
+    save_validated(_as_history_user(claim, updated_by))
     if subjects is not None:
         claim.subjects.set(subjects)
     if topics is not None:
@@ -297,8 +293,7 @@ def forecast_create(
     )
     explicit = any(v is not None for v in (probability, probability_low, probability_high))
     _derive_probability(forecast, explicit_numbers=explicit)
-    forecast.full_clean()
-    _as_history_user(forecast, created_by).save()
+    save_validated(_as_history_user(forecast, created_by))
     return forecast
 
 
@@ -312,8 +307,7 @@ def forecast_update(*, forecast: Forecast, updated_by=None, **changes) -> Foreca
         if not explicit and not numbers & set(changes):
             forecast.probability = forecast.probability_low = forecast.probability_high = None
         _derive_probability(forecast, explicit_numbers=explicit)
-    forecast.full_clean()
-    _as_history_user(forecast, updated_by).save()
+    save_validated(_as_history_user(forecast, updated_by))
     return forecast
 
 
@@ -403,8 +397,7 @@ def verification_create(
         supersedes=previous,
         created_by=_user_or_none(created_by),
     )
-    verification.full_clean()
-    _as_history_user(verification, created_by).save()
+    save_validated(_as_history_user(verification, created_by))
     forecast.verdict = verification.verdict
     forecast.verified_at = verification.created_at
     _as_history_user(forecast, created_by).save(update_fields=["verdict", "verified_at", "modified_at"])

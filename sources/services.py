@@ -5,6 +5,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.db import save_validated
+
 from sources import anchoring
 from sources.models import Passage, Source, SourceRevision
 
@@ -99,8 +101,7 @@ def source_create(
         text_sha256=anchoring.text_sha256(text),
         revision=1,
     )
-    source.full_clean()
-    _as_history_user(source, created_by).save()
+    save_validated(_as_history_user(source, created_by))
     source.authors.set(authors)
     SourceRevision.objects.create(
         source=source,
@@ -136,8 +137,7 @@ def source_update(*, source: Source, updated_by=None, reason: str = "", **change
         new_text = _clean_text(new_text)
         if new_text != source.text:
             report = _revise_text(source, new_text, updated_by=updated_by, reason=reason)
-    source.full_clean()
-    _as_history_user(source, updated_by).save()
+    save_validated(_as_history_user(source, updated_by))
     if authors is not None:
         source.authors.set(authors)
     source.reanchor_report = report
@@ -235,8 +235,7 @@ def passage_create(
         anchor_status=Passage.AnchorStatus.ANCHORED,
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
-    passage.full_clean()
-    _as_history_user(passage, created_by).save()
+    save_validated(_as_history_user(passage, created_by))
     return passage
 
 
