@@ -5,13 +5,12 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from config.db import save_validated
 from django.utils import timezone
 from django.utils.text import slugify
 
 from claims import likelihood
 from claims.models import Actor, Claim, Forecast, Topic, Verification
+from config.db import save_validated
 from sources.services import _as_history_user
 
 

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config.db import save_validated
-
 from sources import anchoring
 from sources.models import Passage, Source, SourceRevision
 
