@@ -270,16 +270,33 @@ def app_env(database: str, extra=None) -> dict:
     return env
 
 
-def run_load(name, url, args, results, *, script=None, check_headers=None, connections=None):
-    status, body, headers = fetch(url, headers=check_headers)
-    if status >= 300 and not script:
-        raise SystemExit(f"{name}: {url} answered {status}: {body[:300]!r}")
-    result = wrk(url, duration=args.duration, connections=connections or args.connections, script=script)
+_server_factory = None
+
+
+@contextlib.contextmanager
+def fresh_server_per_run(factory):
+    """Each load run gets a freshly started server: requests a slow endpoint left queued behind it
+    (sync workers finish what they accepted, even after wrk has gone) cannot slow the next one."""
+    global _server_factory
+    _server_factory = factory
+    try:
+        yield
+    finally:
+        _server_factory = None
+
+
+def run_load(name, url, args, results, *, script=None, check_data=None, check_headers=None):
+    with _server_factory() if _server_factory else contextlib.nullcontext():
+        status, body, headers = fetch(url, data=check_data, headers=check_headers)
+        if status >= 300:
+            raise SystemExit(f"{name}: {url} answered {status}: {body[:300]!r}")
+        result = wrk(url, duration=args.duration, connections=args.connections, script=script)
     result["bytes"] = len(body)
     result["x_queries"] = headers.get("X-Queries")
     results[name] = result
     log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
-        + (f", {result['non_2xx']} non-2xx" if result["non_2xx"] else ""))  # fmt: skip
+        + (f", {result['non_2xx']} non-2xx" if result["non_2xx"] else "")
+        + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))  # fmt: skip
     return result
 
 
@@ -324,18 +341,16 @@ def bench_postgres(args, params, port=8801) -> dict:
         ).stdout
     )
     results = {}
-    with gunicorn("api-postgres", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers):
-        reads = list(endpoints.items())
-        for name, url in reads[:-1]:
+    with fresh_server_per_run(
+        lambda: gunicorn(
+            "api-postgres", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers
+        )
+    ):
+        for name, url in endpoints.items():
             run_load(name, url, args, results)
         script = post_script(BENCH / ".post_claim.lua", write_body, write_headers)
-        status, body, _ = fetch(
-            f"{base}/claims/", data=json.dumps(write_body).encode(), headers=write_headers
-        )
-        if status != 201:
-            raise SystemExit(f"create claim answered {status}: {body[:300]!r}")
-        run_load("create claim (token)", f"{base}/claims/", args, results, script=script)
-        run_load(*reads[-1], args, results)
+        run_load("create claim (token)", f"{base}/claims/", args, results, script=script,
+                 check_data=json.dumps(write_body).encode(), check_headers=write_headers)  # fmt: skip
     for name, result in results.items():
         result["queries"] = counts[name]["queries"]
     return results
@@ -356,18 +371,17 @@ def bench_floor(args, params, port=8802) -> dict:
     write_body = {"passage": params["passage"], "statement": "Sanctions will likely be extended by 2030.",
                   "kind": "assertion", "claimant": claimant, "topics": []}  # fmt: skip
     results = {}
-    with gunicorn(
-        "floor", "bench.floor:app", env, port, f"/floor/source?id={params['source']}", args.workers
+    with fresh_server_per_run(
+        lambda: gunicorn(
+            "floor", "bench.floor:app", env, port, f"/floor/source?id={params['source']}", args.workers
+        )
     ):
-        reads = list(endpoints.items())
-        for name, url in reads[:-1]:
+        for name, url in endpoints.items():
             run_load(name, url, args, results)
-        script = post_script(BENCH / ".post_floor.lua", write_body, {"Content-Type": "application/json"})
-        _status, _, headers = fetch(f"{base}/claims", data=json.dumps(write_body).encode(),
-                                   headers={"Content-Type": "application/json"})  # fmt: skip
-        results_write = run_load("create claim (token)", f"{base}/claims", args, results, script=script)
-        results_write["x_queries"] = headers.get("X-Queries")
-        run_load(*reads[-1], args, results)
+        headers = {"Content-Type": "application/json"}
+        script = post_script(BENCH / ".post_floor.lua", write_body, headers)
+        run_load("create claim (token)", f"{base}/claims", args, results, script=script,
+                 check_data=json.dumps(write_body).encode(), check_headers=headers)  # fmt: skip
     for result in results.values():
         result["queries"] = int(result["x_queries"]) if result["x_queries"] else None
     return results
@@ -414,14 +428,20 @@ def bench_peer(args, params) -> dict:
     }
     results = {}
     env = app_env(f"sqlite:///{sqlite_path}")
-    with gunicorn("api-sqlite", "config.wsgi:application", env, api_port, "/api/v1/topics/", args.workers):
+    with fresh_server_per_run(
+        lambda: gunicorn(
+            "api-sqlite", "config.wsgi:application", env, api_port, "/api/v1/topics/", args.workers
+        )
+    ):
         for name, (url, _) in pairs.items():
             run_load(f"api {name}", url, args, results)
     command = [
         str(datasette_bin()), "serve", "--immutable", str(sqlite_path), "--host", "127.0.0.1",
         "--port", str(ds_port), "--setting", "sql_time_limit_ms", "10000",
     ]  # fmt: skip
-    with Server("datasette", command, dict(os.environ), ds_port, f"/{db_name}.json"):
+    with fresh_server_per_run(
+        lambda: Server("datasette", command, dict(os.environ), ds_port, f"/{db_name}.json")
+    ):
         for name, (_, url) in pairs.items():
             run_load(f"datasette {name}", url, args, results)
     return results
@@ -553,6 +573,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--regenerate", action="store_true", help="Rebuild the corpus and the SQLite copy.")
     parser.add_argument("--skip-peer", action="store_true", help="Skip the Datasette comparison.")
+    parser.add_argument(
+        "--peer-only",
+        action="store_true",
+        help="Rerun only the Datasette comparison (API/floor from the last run).",
+    )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument(
         "--database-cache",
@@ -594,8 +619,15 @@ def run(args) -> None:
         ).stdout
     )
     info = machine()
-    api = bench_postgres(args, params)
-    floor = bench_floor(args, params)
+    last_run = BENCH / ".data" / "last_run.json"
+    if args.peer_only and last_run.exists():
+        previous = json.loads(last_run.read_text())
+        api, floor = previous["api"], previous["floor"]
+    else:
+        api = bench_postgres(args, params)
+        floor = bench_floor(args, params)
+        (BENCH / ".data").mkdir(exist_ok=True)
+        last_run.write_text(json.dumps({"api": api, "floor": floor}, indent=2))
     peer = {} if args.skip_peer else bench_peer(args, params)
     text = report(args, info, params, generated, api, floor, peer)
     Path(args.output).write_text(text)

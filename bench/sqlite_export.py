@@ -8,6 +8,7 @@ Datasette's `_search` (the API's SQLite search does not use it).
 """
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +59,10 @@ def export(pg_url: str, sqlite_path: Path) -> None:
         sqlite_path.unlink()
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, check=True)
     lite = sqlite3.connect(sqlite_path)
+    # The schema's CHECK constraints use REGEXP, which Django's SQLite backend provides.
+    lite.create_function(
+        "REGEXP", 2, lambda pattern, value: value is not None and re.search(pattern, value) is not None
+    )
     lite.execute("PRAGMA journal_mode = OFF")
     lite.execute("PRAGMA synchronous = OFF")
     with psycopg.connect(pg_url) as pg:

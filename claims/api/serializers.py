@@ -90,6 +90,45 @@ class ClaimSerializer(serializers.ModelSerializer):
         forecast = getattr(claim, "forecast", None) if hasattr(claim, "forecast") else None
         return forecast.pk if forecast is not None else None
 
+    def to_representation(self, claim):
+        """The declared fields, written out by hand: DRF's field-by-field walk over four nested
+        serializers cost about 1 ms a claim, most of a list page's time at scale (BENCHMARKS.md).
+        tests/perf/test_fast_representations.py holds it equal to the generic representation."""
+        passage = claim.passage
+        claimant = claim.claimant
+        return {
+            "id": claim.id,
+            "statement": claim.statement,
+            "kind": claim.kind,
+            "review_state": claim.review_state,
+            "passage": {
+                "id": passage.id,
+                "source": passage.source_id,
+                "source_title": passage.source.title,
+                "start": passage.start,
+                "end": passage.end,
+                "exact": passage.exact,
+                "anchor_status": passage.anchor_status,
+            },
+            "claimant": None
+            if claimant is None
+            else {"id": claimant.id, "name": claimant.name, "kind": claimant.kind},
+            "subjects": [{"id": a.id, "name": a.name, "kind": a.kind} for a in claim.subjects.all()],
+            "topics": [{"id": t.id, "name": t.name, "slug": t.slug} for t in claim.topics.all()],
+            "forecast": self.get_forecast(claim),
+            "reviewed_at": _datetime(claim.reviewed_at),
+            "created_at": _datetime(claim.created_at),
+            "modified_at": _datetime(claim.modified_at),
+        }
+
+
+def _datetime(value):
+    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as Z."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 class ClaimWriteSerializer(serializers.ModelSerializer):
     passage = serializers.PrimaryKeyRelatedField(queryset=Passage.objects.defer("source__text"))
