@@ -10,35 +10,17 @@ from claims import roles
 from claims.models import Forecast
 from sources import services as source_services
 from tests import factories
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, log_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = "/usr/bin/chromium"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SENTENCE = "Russia's full-scale military intervention in the Ukraine remains very unlikely"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def browser_page(settings, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are sync.
-    # monkeypatch removes it afterwards, so it does not leak into later tests.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -50,14 +32,6 @@ def seed_source(transactional_db):
         kind="brief",
         published_on=dt.date(2022, 1, 19),
     )
-
-
-def _log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def _select_with_mouse(page, quote):
@@ -91,7 +65,7 @@ def test_annotator_tags_a_forecast_with_the_mouse_and_accepts_a_suggestion(
 ):
     annotator = factories.make_user("annie", role=roles.ANNOTATOR, is_staff=True)
     page = browser_page
-    _log_in(page, live_server, annotator.username)
+    log_in(page, live_server, annotator.username)
     page.goto(f"{live_server.url}/admin/sources/source/{seed_source.pk}/change/")
     page.click("text=Annotate")
     page.wait_for_selector("#annotate-text mark, #annotate-text .suggestion")
@@ -146,7 +120,7 @@ def test_annotator_tags_a_forecast_with_the_mouse_and_accepts_a_suggestion(
 def test_a_fact_checker_does_not_see_the_annotate_tool(live_server, browser_page, seed_source):
     checker = factories.make_user("fred", role=roles.FACT_CHECKER, is_staff=True)
     page = browser_page
-    _log_in(page, live_server, checker.username)
+    log_in(page, live_server, checker.username)
     page.goto(f"{live_server.url}/admin/sources/source/{seed_source.pk}/change/")
     assert page.locator("#content h1, #content h2").first.is_visible()
     assert page.locator("text=Annotate").count() == 0
