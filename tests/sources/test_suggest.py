@@ -7,8 +7,8 @@ from sources import anchoring, suggest
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # What the detector reached on all five labelled seeds (rounded down); a change that loses recall fails here.
-MIN_RECALL = 0.65
-MIN_PRECISION = 0.79
+MIN_RECALL = 0.90
+MIN_PRECISION = 0.91
 
 
 def test_sentences_carry_their_exact_code_point_spans():
@@ -50,6 +50,29 @@ def test_political_will_past_views_and_bare_dates_are_not_suggested():
         "Will Moscow really back down from this position?",
     ]:
         assert suggest.suggest(sentence) == []
+
+
+def test_judged_possibilities_and_main_clause_modals_are_suggested():
+    for sentence in [
+        "The US may return to the Paris Agreement in the end.",
+        "A reduction in US military support for the region is possible.",
+        "This could significantly strengthen Russia's position on the world stage.",
+        "Moscow acknowledges the possibility of its status being downgraded.",
+    ]:
+        assert [s.text for s in suggest.suggest(sentence)] == [sentence]
+
+
+def test_hopes_pledges_past_views_and_descriptive_modals_are_not_suggested():
+    for sentence in [
+        "Russia hopes that a general agreement will be reached soon.",
+        "Eventually, Moscow hopes, Kiev will have to give in.",
+        "But we will not allow the neglect of our interests.",
+        "They agreed on a treaty that would formally end the war.",
+        "It could even be argued that Russia has no foreign policy.",
+        "Certain countries signed certain agreements with Moscow.",
+        "After the collapse, it was normal to think that its policy would change.",
+    ]:
+        assert suggest.suggest(sentence) == [], sentence
 
 
 def _labelled():
