@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db import DataError, IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, OperationalError, connections
 from django.db.models import ProtectedError, Q
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -369,11 +369,21 @@ def _django_validation_detail(error: DjangoValidationError):
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
+def _roll_back_open_atomic_blocks():
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            connection.set_rollback(True)
+
+
 def exception_handler(exc, context):
     """Every error is JSON: {"status", "code", "message", "errors"} where message reads as a sentence."""
     # Imported here: rest_framework.views reads the renderer settings, which name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, IntegrityError | DataError):
+        # PostgreSQL has aborted the transaction: an enclosing atomic block must roll back,
+        # not release, or every later query in it fails.
+        _roll_back_open_atomic_blocks()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_detail(exc))
     elif isinstance(exc, ProtectedError):
