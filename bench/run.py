@@ -454,6 +454,21 @@ def fmt_row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def rps(result) -> str:
+    return f"{result['rps']:.0f}" if result.get("requests") else "0 (all > 10 s)"
+
+
+def ms(result, key) -> str:
+    return f"{result[key]:.1f}" if result.get("requests") else "> 10000"
+
+
+def ratio(a, b, style="percent") -> str:
+    if not b.get("requests"):
+        return "–"
+    value = a["rps"] / b["rps"]
+    return f"{value:.0%}" if style == "percent" else f"{value:.2f}×"
+
+
 def report(args, info, params, generated, api, floor, peer) -> str:
     lines = [
         "# Benchmarks",
@@ -502,20 +517,19 @@ def report(args, info, params, generated, api, floor, peer) -> str:
     ]
     for name, result in api.items():
         base = floor.get(name, {})
-        ratio = f"{result['rps'] / base['rps']:.0%}" if base.get("rps") else "–"
         flag = f" ({result['non_2xx']} non-2xx!)" if result["non_2xx"] else ""
         lines.append(
             fmt_row(
                 [
                     name + flag,
-                    f"{result['rps']:.0f}",
-                    f"{result['p50']:.1f}",
-                    f"{result['p99']:.1f}",
+                    rps(result),
+                    ms(result, "p50"),
+                    ms(result, "p99"),
                     result.get("queries", "–"),
-                    f"{base.get('rps', 0):.0f}",
-                    f"{base.get('p50', 0):.1f}",
+                    rps(base) if base else "–",
+                    ms(base, "p50") if base else "–",
                     base.get("queries", "–"),
-                    ratio,
+                    ratio(result, base),
                 ]
             )
         )
@@ -548,16 +562,19 @@ def report(args, info, params, generated, api, floor, peer) -> str:
                 fmt_row(
                     [
                         name,
-                        f"{a['rps']:.0f}",
-                        f"{a['p50']:.1f}",
-                        f"{a['p99']:.1f}",
-                        f"{d['rps']:.0f}",
-                        f"{d['p50']:.1f}",
-                        f"{d['p99']:.1f}",
-                        f"{a['rps'] / d['rps']:.2f}×",
+                        rps(a),
+                        ms(a, "p50"),
+                        ms(a, "p99"),
+                        rps(d),
+                        ms(d, "p50"),
+                        ms(d, "p99"),
+                        ratio(a, d, "times") if d.get("requests") else "API ahead (Datasette timed out)",
                     ]
                 )
             )
+    findings = BENCH / "findings.md"
+    if findings.exists():
+        lines += ["", findings.read_text().rstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -573,6 +590,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--regenerate", action="store_true", help="Rebuild the corpus and the SQLite copy.")
     parser.add_argument("--skip-peer", action="store_true", help="Skip the Datasette comparison.")
+    parser.add_argument("--report-only", action="store_true", help="Rewrite BENCHMARKS.md from the last run.")
     parser.add_argument(
         "--peer-only",
         action="store_true",
@@ -585,6 +603,9 @@ def main() -> None:
         help="Throttle on the database cache even where Redis is installed.",
     )
     args = parser.parse_args()
+    if args.report_only:
+        rewrite_report(args)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
@@ -603,6 +624,16 @@ def main() -> None:
         elif args.database_cache:
             globals()["REDIS_PORT"] = None
         run(args)
+
+
+def rewrite_report(args) -> None:
+    """BENCHMARKS.md again from the last run's numbers (e.g. after editing bench/findings.md)."""
+    last = json.loads((BENCH / ".data" / "last_run.json").read_text())
+    text = report(
+        args, last["machine"], last["params"], last.get("generated"), last["api"], last["floor"], last["peer"]
+    )
+    Path(args.output).write_text(text)
+    print(text)
 
 
 def run(args) -> None:
@@ -640,6 +671,7 @@ def run(args) -> None:
                 "floor": floor,
                 "peer": peer,
                 "machine": info,
+                "generated": generated,
             },
             indent=2,
         )
