@@ -112,6 +112,7 @@ def annotate_view(model_admin, request, object_id):
             "create": f"{request.path}passages/",
             "undo": f"{request.path}undo/",
             "dismiss": f"{request.path}dismiss/",
+            "analyse": f"{request.path}analyse/",
         },
     }
     actors = list(Actor.objects.only("id", "name").order_by("name", "id"))
@@ -271,6 +272,21 @@ def dismiss_view(model_admin, request, object_id):
     return JsonResponse({"dismissed": dismissed.pk, "sentence": dismissed.sentence})
 
 
+def analyse_view(model_admin, request, object_id):
+    """The likelihood phrase and horizon in a selected span, to prefill a free selection's form."""
+    _check(request)
+    source = get_object_or_404(Source, pk=object_id)
+    try:
+        start = anchoring.utf16_to_code_point(source.text, int(request.GET.get("start", "")))
+        end = anchoring.utf16_to_code_point(source.text, int(request.GET.get("end", "")))
+    except ValueError as error:
+        return JsonResponse({"detail": f"start and end must be offsets in the text: {error}."}, status=400)
+    if not 0 <= start < end:
+        return JsonResponse({"detail": "start must come before end."}, status=400)
+    _, _, phrase, horizon = suggest.score_sentence(source.text[start:end])
+    return JsonResponse({"likelihood_phrase": phrase, "horizon": horizon})
+
+
 def urls(model_admin):
     """Routes under /admin/sources/source/<id>/annotate/, wrapped by the admin site's login check."""
     from django.urls import path
@@ -291,6 +307,7 @@ def urls(model_admin):
             name="sources_source_annotate_create",
         ),
         path("<int:object_id>/annotate/undo/", wrap(undo_view, "POST"), name="sources_source_annotate_undo"),
+        path("<int:object_id>/annotate/analyse/", wrap(analyse_view), name="sources_source_annotate_analyse"),
         path(
             "<int:object_id>/annotate/dismiss/",
             wrap(dismiss_view, "POST"),

@@ -10,9 +10,12 @@ import pytest
 from claims import roles
 from claims.models import Forecast
 from sources import services as source_services
+from sources import suggest
 from sources.anchoring import normalise_text
 from tests import factories
 from tests.browser.conftest import CHROMIUM, log_in
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,11 +28,16 @@ MANIFEST = {e["file"]: e for e in json.loads((SEEDS / "manifest.json").read_text
 
 
 def first_forecast_sentence(file_name: str, text: str) -> str:
-    """The first labelled forecast sentence that occurs once in the text and is of a typical length."""
-    for sentence in LABELS[file_name]["forecasts"]:
-        if 40 <= len(sentence) <= 220 and text.count(sentence) == 1:
-            return sentence
-    raise AssertionError(f"no usable labelled sentence in {file_name}")
+    """The first labelled forecast sentence that occurs once, is of a typical length and holds a
+    likelihood phrase or a horizon (so that the form's prefill is exercised)."""
+    usable = [
+        sentence
+        for sentence in LABELS[file_name]["forecasts"]
+        if 40 <= len(sentence) <= 220 and text.count(sentence) == 1
+    ]
+    assert usable, f"no usable labelled sentence in {file_name}"
+    with_cues = [s for s in usable if any(suggest.score_sentence(s)[2:])]
+    return (with_cues or usable)[0]
 
 
 PLACE_CARET = """([box, offset]) => {
@@ -76,6 +84,10 @@ def test_each_seed_source_is_tagged_by_keyboard_alone(live_server, browser_page,
     page.keyboard.press("f")
     page.wait_for_selector("#annotate-form:not([hidden])")
     page.keyboard.type("A forecast from this source.")
+    # The form is prefilled with the phrase and horizon the server finds in the selection.
+    _, _, phrase, horizon = suggest.score_sentence(sentence)
+    expect(page.locator("#af-phrase")).to_have_value(phrase)
+    expect(page.locator("#af-horizon")).to_have_value(horizon)
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#annotate-text mark.hl-forecast")
 
@@ -83,6 +95,7 @@ def test_each_seed_source_is_tagged_by_keyboard_alone(live_server, browser_page,
     passage = forecast.claim.passage
     assert passage.exact == sentence
     assert forecast.claim.statement == "A forecast from this source."
+    assert (forecast.likelihood_phrase, forecast.horizon_text) == (phrase, horizon)
     assert source.text[passage.start : passage.end] == sentence
     highlighted = page.eval_on_selector_all(
         "#annotate-text mark.hl-forecast", "marks => marks.map(m => m.textContent).join('')"

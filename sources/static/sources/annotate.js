@@ -134,6 +134,21 @@
     field("af-statement").select();
   }
 
+  // A free selection gets the likelihood phrase and horizon the server finds in it, unless
+  // the annotator has typed something there already.
+  async function prefillFromText(span) {
+    const url = data.urls.analyse + "?start=" + span.start + "&end=" + span.end;
+    let found;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      found = await response.json();
+    } catch (error) { return; }
+    if (pending !== span) return;
+    if (!field("af-phrase").value) field("af-phrase").value = found.likelihood_phrase;
+    if (!field("af-horizon").value) field("af-horizon").value = found.horizon;
+  }
+
   function syncKind() {
     const kind = field("af-kind").value;
     field("annotate-form-kind").textContent = kind;
@@ -268,7 +283,7 @@
     const target = event.target;
     if (target !== box && target !== document.body && !box.contains(target)) return;
     const actions = {
-      f: () => { const span = selectedSpan(); if (span) openForm(span, "forecast"); else say("Select the passage first."); },
+      f: () => { const span = selectedSpan(); if (span) { openForm(span, "forecast"); prefillFromText(span); } else say("Select the passage first."); },
       c: () => { const span = selectedSpan(); if (span) openForm(span, "assertion"); else say("Select the passage first."); },
       u: undo,
       j: () => movePassage(1),
