@@ -358,3 +358,22 @@ class Verification(models.Model):
 
     def __str__(self):
         return f"{self.get_verdict_display()} — {self.forecast}"
+
+
+class ActorScoreSummary(models.Model):
+    """Precomputed track-record inputs of one actor, rewritten by the services that change them.
+
+    `data` holds, for each role (claimant, author), the actor's verified forecasts counted by
+    what scoring needs (published or not, probability and interval, verdict, phrase, and the
+    key of each breakdown), and the ids of the most recent ones. claims.track_records reads it;
+    `manage.py rebuild_score_summaries` rebuilds every row from scratch.
+    """
+
+    actor = models.OneToOneField(Actor, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    data = models.JSONField(default=dict)
+    # The track records computed from `data` at the default calibration bins, by scope.
+    records = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Score summary of actor {self.actor_id}"

@@ -130,9 +130,7 @@ def calibration_bins(scores: Iterable[Score], bins: int = DEFAULT_BINS) -> list[
         raise ValueError("There must be at least one calibration bin.")
     members: list[list[Score]] = [[] for _ in range(bins)]
     for item in scores:
-        # Rounding first keeps a probability on an edge (0.3 with 10 bins) in the bin it starts.
-        index = min(int(round(item.forecast.probability * bins, 9)), bins - 1)
-        members[index].append(item)
+        members[bin_index(item.forecast.probability, bins)].append(item)
     result = []
     for index, group in enumerate(members):
         count = len(group)
@@ -146,6 +144,12 @@ def calibration_bins(scores: Iterable[Score], bins: int = DEFAULT_BINS) -> list[
             )
         )
     return result
+
+
+def bin_index(probability: float, bins: int) -> int:
+    """The calibration bin of a probability among `bins` equal-width bins (the last includes 1)."""
+    # Rounding first keeps a probability on an edge (0.3 with 10 bins) in the bin it starts.
+    return min(int(round(probability * bins, 9)), bins - 1)
 
 
 @dataclass(frozen=True)

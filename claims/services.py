@@ -140,6 +140,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
     """Change a claim's content. Review state changes go through the review services."""
     subjects = changes.pop("subjects", None)
     topics = changes.pop("topics", None)
+    claimant_before = Claim.objects.filter(pk=claim.pk).values_list("claimant_id", flat=True).first()
     _apply(claim, changes, CLAIM_FIELDS - {"subjects", "topics"}, "claim")
     if "statement" in changes:
         claim.statement = claim.statement.strip()
@@ -150,6 +151,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
         claim.subjects.set(subjects)
     if topics is not None:
         claim.topics.set(topics)
+    _refresh_scores(Forecast.objects.filter(claim=claim), also=[claimant_before])
     return claim
 
 
@@ -181,6 +183,7 @@ def claim_review(*, claim: Claim, action: str, reviewed_by) -> Claim:
         claim.reviewed_by = _user_or_none(reviewed_by)
         claim.reviewed_at = timezone.now()
     _as_history_user(claim, reviewed_by).save()
+    _refresh_scores(Forecast.objects.filter(claim=claim))
     return claim
 
 
@@ -307,7 +310,20 @@ def forecast_update(*, forecast: Forecast, updated_by=None, **changes) -> Foreca
             forecast.probability = forecast.probability_low = forecast.probability_high = None
         _derive_probability(forecast, explicit_numbers=explicit)
     save_validated(_as_history_user(forecast, updated_by))
+    _refresh_scores(Forecast.objects.filter(pk=forecast.pk))
     return forecast
+
+
+def _refresh_scores(forecasts, also=()) -> None:
+    """Rewrite the score summaries of the actors whose track records hold these forecasts.
+
+    Only verified forecasts count in a track record, so unverified ones cost one query.
+    """
+    from claims import track_records
+
+    ids = list(forecasts.exclude(verdict="").values_list("pk", flat=True))
+    if ids:
+        track_records.refresh_score_summaries(track_records.forecast_actor_ids(ids) | set(also))
 
 
 # Verifications -------------------------------------------------------------------------------
@@ -400,6 +416,7 @@ def verification_create(
     forecast.verdict = verification.verdict
     forecast.verified_at = verification.created_at
     _as_history_user(forecast, created_by).save(update_fields=["verdict", "verified_at", "modified_at"])
+    _refresh_scores(Forecast.objects.filter(pk=forecast.pk))
     return verification
 
 

@@ -4,13 +4,28 @@ Three queries whatever the number of forecasts: the forecasts with their claiman
 the topics of their claims, the authors of their sources.
 """
 
+import functools
+import math
 from collections import defaultdict
 from dataclasses import asdict
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.urls import reverse
 
 from claims import scoring
-from claims.models import Actor, Claim, Forecast, Verification
+from claims.models import Actor, ActorScoreSummary, Claim, Forecast, Topic, Verification, VerificationVerdict
 from claims.selectors import PUBLISHED, can_see_unpublished
 from sources.models import Source
 
@@ -150,35 +165,326 @@ def forecast_scores(items) -> list[dict]:
     return rows
 
 
-def _split_by_role(items, actor: Actor) -> dict[str, list[scoring.ForecastInput]]:
+# An actor's track record from precomputed counts ----------------------------------------------
+#
+# Scores depend only on (probability, interval, verdict), so an actor's forecasts are counted by
+# those values (and by published-or-not, phrase and the breakdown keys) in SQL, and each distinct
+# combination is scored once with claims.scoring and weighted by its count. The counts are kept
+# in ActorScoreSummary by the services that change them, so a track record reads one row.
+
+RECENT_FORECASTS = 20
+# Breakdowns by source (of a claimant) and by claimant (of an author) can have thousands of keys;
+# they list the keys with the most verified forecasts, and say how many keys there are.
+BREAKDOWN_LIMIT = 50
+LIMITED_DIMENSIONS = {"source", "claimant"}
+ROLES = ("claimant", "author")
+# The breakdowns of each role, and the forecast field that holds each breakdown's key.
+ROLE_DIMENSIONS = {
+    "claimant": {"topic": "claim__topics", "source": "claim__passage__source_id"},
+    "author": {"topic": "claim__topics", "claimant": "claim__claimant_id"},
+}
+_CELL = ["probability", "probability_low", "probability_high", "verdict"]
+
+
+def _role_forecasts(actor_id: int, role: str) -> QuerySet[Forecast]:
+    """The actor's verified forecasts in one role: one indexed filter each, no OR EXISTS."""
+    verified = Forecast.objects.exclude(verdict="")
+    if role == "claimant":
+        return verified.filter(claim__claimant_id=actor_id)
+    return verified.filter(claim__passage__source__authors=actor_id)
+
+
+def _counted(queryset: QuerySet[Forecast], *fields: str) -> list[list]:
+    published = Case(When(claim__review_state=PUBLISHED, then=Value(True)), default=Value(False))
+    rows = (
+        queryset.annotate(published=ExpressionWrapper(published, output_field=BooleanField()))
+        .values("published", *fields, *_CELL)
+        .annotate(n=Count("pk"))
+        .order_by("published", *fields, *_CELL)
+        .values_list("published", *fields, *_CELL, "n")
+    )
+    return [list(row) for row in rows]
+
+
+def compute_score_summary(actor_id: int) -> dict:
+    """The counts an actor's track record is computed from, fresh from the database."""
+    data = {}
+    for role in ROLES:
+        forecasts = _role_forecasts(actor_id, role)
+        recent = forecasts.order_by("-verified_at", "-id")
+        data[role] = {
+            "cells": _counted(forecasts, "likelihood_phrase"),
+            **{
+                dimension: _counted(forecasts.exclude(**{f"{field}__isnull": True}), field)
+                for dimension, field in ROLE_DIMENSIONS[role].items()
+            },
+            "recent": {
+                "all": list(recent.values_list("id", flat=True)[:RECENT_FORECASTS]),
+                "published": list(
+                    recent.filter(claim__review_state=PUBLISHED).values_list("id", flat=True)[
+                        :RECENT_FORECASTS
+                    ]
+                ),
+            },
+        }
+        data[role]["keys"] = {}
+        for dimension in sorted(LIMITED_DIMENSIONS & set(ROLE_DIMENSIONS[role])):
+            data[role]["keys"][dimension], data[role][dimension] = _limited(data[role][dimension])
+    return data
+
+
+def _limited(rows: list[list]) -> tuple[dict, list[list]]:
+    """The BREAKDOWN_LIMIT keys with most forecasts in each scope, their number, and only their cells."""
+    keys = {}
+    for scope, published_only in (("all", False), ("published", True)):
+        counts = defaultdict(int)
+        for key, *cell in _visible(rows, published_only):
+            counts[key] += cell[-1]
+        ranked = sorted(counts, key=lambda key: (-counts[key], key))
+        keys[scope] = {"total": len(ranked), "listed": ranked[:BREAKDOWN_LIMIT]}
+    kept = set(keys["all"]["listed"]) | set(keys["published"]["listed"])
+    return keys, [row for row in rows if row[1] in kept]
+
+
+def refresh_score_summaries(actor_ids) -> None:
+    """Recompute the summaries of these actors; the services call it inside their transaction."""
+    for actor_id in sorted({pk for pk in actor_ids if pk is not None}):
+        summary = compute_score_summary(actor_id)
+        ActorScoreSummary.objects.update_or_create(
+            actor_id=actor_id, defaults={"data": summary, "records": precomputed_records(summary)}
+        )
+
+
+def forecast_actor_ids(forecast_ids) -> set[int]:
+    """The claimants and source authors of these forecasts: whose track records they are in."""
+    forecasts = Forecast.objects.filter(pk__in=list(forecast_ids))
+    claimants = forecasts.exclude(claim__claimant__isnull=True).values_list("claim__claimant_id", flat=True)
+    authors = Source.authors.through.objects.filter(
+        source_id__in=forecasts.values("claim__passage__source_id")
+    ).values_list("actor_id", flat=True)
+    return set(claimants) | set(authors)
+
+
+def _score_summary(actor_id: int) -> dict:
+    summary = ActorScoreSummary.objects.filter(actor_id=actor_id).values_list("data", flat=True).first()
+    # An actor no service has touched yet has no row: compute it (small, or rebuild the table).
+    return summary if summary is not None else compute_score_summary(actor_id)
+
+
+def _visible(rows, published_only: bool):
+    return [row[1:] for row in rows if row[0] or not published_only]
+
+
+@functools.lru_cache(maxsize=4096)
+def _score_cell(probability, low, high, verdict) -> scoring.Score | None:
+    return scoring.score(
+        scoring.ForecastInput(
+            forecast_id=0,
+            verdict=verdict,
+            probability=probability,
+            probability_low=low,
+            probability_high=high,
+        )
+    )
+
+
+def _aggregate_cells(cells, bins: int) -> scoring.Aggregate:
+    """scoring.aggregate over counted cells: each distinct (p, low, high, verdict) scored once."""
+    scored, unscored = [], 0
+    for probability, low, high, verdict, n in cells:
+        result = _score_cell(probability, low, high, verdict)
+        if result is None:
+            unscored += n
+        else:
+            scored.append((result, n))
+    count = sum(n for _, n in scored)
+    if not count:
+        return scoring.Aggregate(
+            count=0,
+            unscored=unscored,
+            mean_brier=None,
+            brier_skill=None,
+            mean_log_score=None,
+            calibration=scoring.calibration_bins([], bins),
+        )
+
+    def mean(attribute):
+        return math.fsum(getattr(result, attribute) * n for result, n in scored) / count
+
+    members = [[] for _ in range(bins)]
+    for result, n in scored:
+        members[scoring.bin_index(result.forecast.probability, bins)].append((result, n))
+    calibration = []
+    for index, group in enumerate(members):
+        total = sum(n for _, n in group)
+        calibration.append(
+            scoring.CalibrationBin(
+                lower=index / bins,
+                upper=(index + 1) / bins,
+                count=total,
+                mean_predicted=math.fsum(r.forecast.probability * n for r, n in group) / total
+                if total
+                else None,
+                observed_frequency=math.fsum(r.outcome * n for r, n in group) / total if total else None,
+            )
+        )
+    mean_brier = mean("brier")
+    return scoring.Aggregate(
+        count=count,
+        unscored=unscored,
+        mean_brier=mean_brier,
+        brier_skill=scoring.brier_skill(mean_brier),
+        mean_log_score=mean("log_score"),
+        calibration=calibration,
+        interval=scoring.IntervalView(
+            mean_brier_at_low=mean("brier_at_low"),
+            mean_brier_at_high=mean("brier_at_high"),
+            mean_brier_best=mean("brier_best"),
+            mean_brier_worst=mean("brier_worst"),
+        ),
+    )
+
+
+def _grouped(rows) -> dict:
+    """Cells (key, p, low, high, verdict, n) by key."""
+    groups = defaultdict(list)
+    for key, *cell in rows:
+        groups[key].append(cell)
+    return groups
+
+
+def _names(records: dict) -> dict[str, dict]:
+    """The current names of the keys of every breakdown: one query per kind of key."""
+    ids = defaultdict(set)
+    for role in ROLES:
+        for dimension in ROLE_DIMENSIONS[role]:
+            ids[dimension].update(row["id"] for row in records[role][f"by_{dimension}"])
+    models = {"topic": (Topic, "name"), "source": (Source, "title"), "claimant": (Actor, "name")}
     return {
-        "claimant": [item for item in items if item.claimant and item.claimant[0] == actor.pk],
-        "author": [item for item in items if any(author[0] == actor.pk for author in item.authors)],
+        dimension: dict(model.objects.filter(pk__in=ids[dimension]).values_list("pk", field))
+        if ids[dimension]
+        else {}
+        for dimension, (model, field) in models.items()
     }
+
+
+def _role_record(role_data: dict, role: str, published_only: bool, bins: int) -> dict:
+    cells = _visible(role_data["cells"], published_only)
+    record = aggregate_data(_aggregate_cells([cell[1:] for cell in cells], bins))
+    by_phrase = defaultdict(list)
+    for phrase, *cell in cells:
+        if phrase.strip():
+            by_phrase[phrase.strip().lower()].append(cell)
+    record["by_likelihood_phrase"] = _sorted_breakdown(
+        [
+            {"phrase": phrase, **aggregate_data(_aggregate_cells(group, bins))}
+            for phrase, group in by_phrase.items()
+        ]
+    )
+    scope = "published" if published_only else "all"
+    for dimension in ROLE_DIMENSIONS[role]:
+        groups = _grouped(_visible(role_data[dimension], published_only))
+        if dimension in LIMITED_DIMENSIONS:
+            limited = role_data["keys"][dimension][scope]
+            groups = {key: groups[key] for key in limited["listed"]}
+            record[f"{dimension}_count"] = limited["total"]
+        record[f"by_{dimension}"] = _sorted_breakdown(
+            [
+                {"id": key, "name": "", **aggregate_data(_aggregate_cells(group, bins))}
+                for key, group in groups.items()
+            ]
+        )
+    return record
+
+
+def _sorted_breakdown(rows: list[dict]) -> list[dict]:
+    rows.sort(
+        key=lambda row: (
+            row["mean_brier"] is None,
+            row["mean_brier"] or 0,
+            -row["count"],
+            str(row.get("name", row.get("phrase"))),
+        )
+    )
+    return rows
+
+
+def _recent_forecasts(ids: list[int]) -> list[dict]:
+    """The most recent verified forecasts with their scores, newest verdict first (one query)."""
+    rows = {
+        row["id"]: row
+        for row in Forecast.objects.filter(pk__in=ids).values(
+            "id", "verdict", "likelihood_phrase", "probability", "probability_low", "probability_high"
+        )
+    }
+    items = [
+        scoring.ForecastInput(
+            forecast_id=row["id"],
+            verdict=row["verdict"],
+            probability=row["probability"],
+            probability_low=row["probability_low"],
+            probability_high=row["probability_high"],
+            likelihood_phrase=row["likelihood_phrase"],
+        )
+        for row in (rows.get(pk) for pk in ids)
+        if row is not None
+    ]
+    return forecast_scores(items)
 
 
 def actor_aggregate(*, actor: Actor, user, role: str = "claimant", bins: int = scoring.DEFAULT_BINS):
     """The aggregate of the actor's forecasts in one role (claimant or author)."""
-    return scoring.aggregate(_split_by_role(forecast_inputs(user=user, actor=actor), actor)[role], bins)
+    cells = _visible(_score_summary(actor.pk)[role]["cells"], not can_see_unpublished(user))
+    return _aggregate_cells([cell[1:] for cell in cells], bins)
 
 
 def actor_track_record(*, actor: Actor, user, bins: int = scoring.DEFAULT_BINS) -> dict:
-    """The actor's record as claimant and as author: summary, breakdowns, per-forecast scores."""
-    roles = _split_by_role(forecast_inputs(user=user, actor=actor), actor)
-    as_claimant, as_author = roles["claimant"], roles["author"]
+    """The actor's record as claimant and as author: summary, breakdowns, the latest forecasts.
+
+    Only the RECENT_FORECASTS most recently verified forecasts are listed; as claimant,
+    `forecasts_by_status` links each verdict to the forecasts API filtered by claimant and status.
+    With the default bins the records come ready-made from the summary row.
+    """
+    scope = "all" if can_see_unpublished(user) else "published"
+    records = None
+    if bins == scoring.DEFAULT_BINS:
+        stored = ActorScoreSummary.objects.filter(actor_id=actor.pk).values_list("records", flat=True).first()
+        records = stored[scope] if stored else None
+    if records is None:
+        records = _scope_records(_score_summary(actor.pk), scope, bins)
+    names = _names(records)
+    recent = {
+        row["forecast"]: row
+        for row in _recent_forecasts([pk for role in ROLES for pk in records["recent"][role]])
+    }
+    result = {"actor": {"id": actor.pk, "name": actor.name, "kind": actor.kind}}
+    for role in ROLES:
+        record = records[role]
+        for dimension in ROLE_DIMENSIONS[role]:
+            for row in record[f"by_{dimension}"]:
+                row["name"] = names[dimension].get(row["id"], "")
+            _sorted_breakdown(record[f"by_{dimension}"])
+        record["forecasts"] = [recent[pk] for pk in records["recent"][role] if pk in recent]
+        if role == "claimant":
+            record["forecasts_by_status"] = {
+                verdict: f"{reverse('api:forecast-list')}?claimant={actor.pk}&status={verdict}"
+                for verdict in VerificationVerdict.values
+            }
+        result[f"as_{role}"] = record
+    return result
+
+
+def _scope_records(summary: dict, scope: str, bins: int) -> dict:
+    """Both roles' records for one scope (all, or published only), names not filled in."""
     return {
-        "actor": {"id": actor.pk, "name": actor.name, "kind": actor.kind},
-        "as_claimant": _record(as_claimant, bins, ["topic", "likelihood_phrase", "source"]),
-        "as_author": _record(as_author, bins, ["topic", "likelihood_phrase", "claimant"]),
+        "recent": {role: summary[role]["recent"][scope] for role in ROLES},
+        **{role: _role_record(summary[role], role, scope == "published", bins) for role in ROLES},
     }
 
 
-def _record(items, bins, dimensions) -> dict:
-    return {
-        **aggregate_data(scoring.aggregate(items, bins)),
-        **{f"by_{dimension}": breakdown(items, dimension, bins) for dimension in dimensions},
-        "forecasts": forecast_scores(items),
-    }
+def precomputed_records(summary: dict) -> dict:
+    """What ActorScoreSummary.records holds: the records of both scopes at the default bins."""
+    return {scope: _scope_records(summary, scope, scoring.DEFAULT_BINS) for scope in ("all", "published")}
 
 
 def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS) -> dict:

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from claims import services
 from claims.dataset import RESOURCES
-from claims.models import Claim, Forecast
+from claims.models import ActorScoreSummary, Claim, Forecast
 from sources.models import Passage, Source
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,7 @@ def services_passage(source, start):
 
 
 def _empty_the_database():
+    ActorScoreSummary.objects.all()._raw_delete(ActorScoreSummary.objects.db)
     for resource in reversed(RESOURCES):
         for name in resource.many_to_many:
             through = resource.model._meta.get_field(name).remote_field.through

@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 import pytest
 
-from claims import services
+from claims import services, track_records
 from tests import factories
 
 
@@ -50,8 +50,9 @@ def test_track_record_equals_hand_computed_brier_scores(anon_client, kremlin, sc
     response = anon_client.get(f"/api/v1/actors/{kremlin.pk}/track-record/")
     assert response.status_code == HTTPStatus.OK
     record = response.json()["as_claimant"]
-    # (0.125-0)^2 = 0.015625, (0.125-1)^2 = 0.765625, (0.675-0.5)^2 = 0.030625; annulled not scored
-    assert [row["brier"] for row in record["forecasts"]] == [0.015625, 0.765625, 0.030625, None]
+    # (0.125-0)^2 = 0.015625, (0.125-1)^2 = 0.765625, (0.675-0.5)^2 = 0.030625; annulled not scored.
+    # The latest verdicts come first.
+    assert [row["brier"] for row in record["forecasts"]] == [None, 0.030625, 0.765625, 0.015625]
     assert record["count"] == 3
     assert record["unscored"] == 1
     # (0.015625 + 0.765625 + 0.030625) / 3 = 0.811875 / 3
@@ -138,8 +139,8 @@ def populate(n, fact_checker, claimant, topics):
         verify(forecast_by(claimant, "likely", source=source, topics=topics), "borne_out", fact_checker)
 
 
-# One query for the forecasts, one for their topics, one for their sources' authors, one for the actor.
-TRACK_RECORD_QUERIES = 4
+# The actor, its score summary, the names of its topics and of its sources, its latest forecasts.
+TRACK_RECORD_QUERIES = 5
 
 
 def test_track_record_query_count_is_pinned_and_does_not_grow(
@@ -190,3 +191,19 @@ def test_calibration_svg_can_show_the_author_role(anon_client, kremlin, fact_che
     svg = anon_client.get(f"/api/v1/actors/{author.pk}/calibration.svg", {"role": "author"}).content.decode()
     assert "Dmitri Trenin as author: 1 scored forecast(s)" in svg
     assert svg.count("<circle ") == 1
+
+
+def test_track_record_lists_only_the_latest_forecasts_and_links_to_the_rest(
+    anon_client, kremlin, fact_checker, monkeypatch
+):
+    monkeypatch.setattr(track_records, "RECENT_FORECASTS", 2)
+    forecasts = [forecast_by(kremlin, "very unlikely") for _ in range(3)]
+    for forecast in forecasts:
+        verify(forecast, "not_borne_out", fact_checker)
+    record = anon_client.get(f"/api/v1/actors/{kremlin.pk}/track-record/").json()["as_claimant"]
+    assert record["count"] == 3
+    assert [row["forecast"] for row in record["forecasts"]] == [forecasts[2].pk, forecasts[1].pk]
+    link = record["forecasts_by_status"]["not_borne_out"]
+    assert link == f"/api/v1/forecasts/?claimant={kremlin.pk}&status=not_borne_out"
+    listed = anon_client.get(link).json()
+    assert sorted(row["id"] for row in listed["results"]) == sorted(f.pk for f in forecasts)
