@@ -140,7 +140,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
     """Change a claim's content. Review state changes go through the review services."""
     subjects = changes.pop("subjects", None)
     topics = changes.pop("topics", None)
-    claimant_before = Claim.objects.filter(pk=claim.pk).values_list("claimant_id", flat=True).first()
+    scores = _ScoreChange(Forecast.objects.filter(claim_id=claim.pk))
     _apply(claim, changes, CLAIM_FIELDS - {"subjects", "topics"}, "claim")
     if "statement" in changes:
         claim.statement = claim.statement.strip()
@@ -151,7 +151,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
         claim.subjects.set(subjects)
     if topics is not None:
         claim.topics.set(topics)
-    _refresh_scores(Forecast.objects.filter(claim=claim), also=[claimant_before])
+    scores.apply()
     return claim
 
 
@@ -178,12 +178,13 @@ def claim_review(*, claim: Claim, action: str, reviewed_by) -> Claim:
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.review_state not in sources:
         raise ValidationError(f"Cannot {action} a claim that is {claim.get_review_state_display().lower()}.")
+    scores = _ScoreChange(Forecast.objects.filter(claim_id=claim.pk))
     claim.review_state = target
     if action in {"publish", "reject"}:
         claim.reviewed_by = _user_or_none(reviewed_by)
         claim.reviewed_at = timezone.now()
     _as_history_user(claim, reviewed_by).save()
-    _refresh_scores(Forecast.objects.filter(claim=claim))
+    scores.apply()
     return claim
 
 
@@ -302,6 +303,7 @@ def forecast_create(
 @transaction.atomic
 def forecast_update(*, forecast: Forecast, updated_by=None, **changes) -> Forecast:
     """Change a forecast; a changed phrase re-derives the interval unless numbers are given."""
+    scores = _ScoreChange(Forecast.objects.filter(pk=forecast.pk))
     _apply(forecast, changes, FORECAST_FIELDS, "forecast")
     numbers = {"probability", "probability_low", "probability_high"}
     explicit = bool(numbers & set(changes)) and any(changes.get(n) is not None for n in numbers)
@@ -310,20 +312,31 @@ def forecast_update(*, forecast: Forecast, updated_by=None, **changes) -> Foreca
             forecast.probability = forecast.probability_low = forecast.probability_high = None
         _derive_probability(forecast, explicit_numbers=explicit)
     save_validated(_as_history_user(forecast, updated_by))
-    _refresh_scores(Forecast.objects.filter(pk=forecast.pk))
+    scores.apply()
     return forecast
 
 
-def _refresh_scores(forecasts, also=()) -> None:
-    """Rewrite the score summaries of the actors whose track records hold these forecasts.
+class _ScoreChange:
+    """Keeps the actors' score summaries right across a change to verified forecasts.
 
-    Only verified forecasts count in a track record, so unverified ones cost one query.
+    Made before the change (it records what the forecasts counted for), applied after it in
+    the same transaction. Unverified forecasts count for nothing: one query, nothing else.
     """
-    from claims import track_records
 
-    ids = list(forecasts.exclude(verdict="").values_list("pk", flat=True))
-    if ids:
-        track_records.refresh_score_summaries(track_records.forecast_actor_ids(ids) | set(also))
+    def __init__(self, forecasts):
+        from claims import track_records
+
+        self.ids = list(forecasts.values_list("pk", flat=True))
+        self.verified_before = Forecast.objects.filter(pk__in=self.ids).exclude(verdict="").exists()
+        self.before = track_records.score_contributions(self.ids) if self.verified_before else {}
+
+    def apply(self, newest: int | None = None) -> None:
+        from claims import track_records
+
+        if self.verified_before or Forecast.objects.filter(pk__in=self.ids).exclude(verdict="").exists():
+            track_records.apply_contributions(
+                self.before, track_records.score_contributions(self.ids), newest
+            )
 
 
 # Verifications -------------------------------------------------------------------------------
@@ -395,6 +408,7 @@ def verification_create(
         )
     if not (rationale or "").strip():
         raise ValidationError({"rationale": "A verdict needs a written rationale."})
+    scores = _ScoreChange(Forecast.objects.filter(pk=forecast.pk))
     previous = forecast.verifications.order_by("-created_at", "-id").first()
     if previous is not None and not reason.strip():
         raise ValidationError(
@@ -416,7 +430,7 @@ def verification_create(
     forecast.verdict = verification.verdict
     forecast.verified_at = verification.created_at
     _as_history_user(forecast, created_by).save(update_fields=["verdict", "verified_at", "modified_at"])
-    _refresh_scores(Forecast.objects.filter(pk=forecast.pk))
+    scores.apply(newest=forecast.pk)
     return verification
 
 

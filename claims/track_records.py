@@ -206,44 +206,111 @@ def _counted(queryset: QuerySet[Forecast], *fields: str) -> list[list]:
     return [list(row) for row in rows]
 
 
+def _parts(forecasts: QuerySet[Forecast], role: str) -> dict[str, list[list]]:
+    """The counted cells of these forecasts: overall (with the phrase) and per breakdown key."""
+    return {
+        "cells": _canonical(_counted(forecasts, "likelihood_phrase")),
+        **{
+            dimension: _canonical(_counted(forecasts.exclude(**{f"{field}__isnull": True}), field))
+            for dimension, field in ROLE_DIMENSIONS[role].items()
+        },
+    }
+
+
+def _canonical(rows: list[list]) -> list[list]:
+    """Rows in one order whatever the database's collation and NULL ordering."""
+    return sorted(rows, key=lambda row: [(True, 0) if value is None else (False, value) for value in row])
+
+
+def _recent(actor_id: int, role: str) -> dict[str, list[int]]:
+    recent = _role_forecasts(actor_id, role).order_by("-verified_at", "-id")
+    return {
+        "all": list(recent.values_list("id", flat=True)[:RECENT_FORECASTS]),
+        "published": list(
+            recent.filter(claim__review_state=PUBLISHED).values_list("id", flat=True)[:RECENT_FORECASTS]
+        ),
+    }
+
+
 def compute_score_summary(actor_id: int) -> dict:
     """The counts an actor's track record is computed from, fresh from the database."""
-    data = {}
+    return {
+        role: {**_parts(_role_forecasts(actor_id, role), role), "recent": _recent(actor_id, role)}
+        for role in ROLES
+    }
+
+
+def _top_keys(rows: list[list]) -> tuple[int, list]:
+    """The number of keys among these (key, cell..., n) rows, and the BREAKDOWN_LIMIT with most forecasts."""
+    counts = defaultdict(int)
+    for key, *cell in rows:
+        counts[key] += cell[-1]
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))
+    return len(ranked), ranked[:BREAKDOWN_LIMIT]
+
+
+def score_contributions(forecast_ids) -> dict[tuple[int, str], dict]:
+    """What these forecasts add to each track record they are in, by (actor id, role).
+
+    The services take it before and after a change and hand both to apply_contributions, so
+    a verification costs queries on its own forecast, not on the actor's thousands.
+    """
+    ids = list(forecast_ids)
+    return {
+        (actor_id, role): _parts(_role_forecasts(actor_id, role).filter(pk__in=ids), role)
+        for actor_id in forecast_actor_ids(ids)
+        for role in ROLES
+    }
+
+
+def apply_contributions(before: dict, after: dict, newest: int | None = None) -> None:
+    """Update the stored counts of every actor concerned: minus `before`, plus `after`.
+
+    `newest` is a forecast just verified (the latest verified_at of all), the only change: it
+    goes to the head of the recent lists instead of querying them again.
+    """
+    actor_ids = sorted({actor_id for actor_id, _ in [*before, *after]})
+    rows = {
+        row.actor_id: row
+        for row in ActorScoreSummary.objects.select_for_update().filter(actor_id__in=actor_ids)
+    }
+    for actor_id in actor_ids:
+        row = rows.get(actor_id)
+        data = _applied(row.data, actor_id, before, after, newest) if row is not None and row.data else None
+        if data is None:  # no counts yet, or counts that would go negative: start from scratch
+            refresh_score_summaries([actor_id])
+            continue
+        row.data, row.records = data, precomputed_records(data)
+        row.save(update_fields=["data", "records", "computed_at"])
+
+
+def _applied(data: dict, actor_id: int, before: dict, after: dict, newest: int | None) -> dict | None:
     for role in ROLES:
-        forecasts = _role_forecasts(actor_id, role)
-        recent = forecasts.order_by("-verified_at", "-id")
-        data[role] = {
-            "cells": _counted(forecasts, "likelihood_phrase"),
-            **{
-                dimension: _counted(forecasts.exclude(**{f"{field}__isnull": True}), field)
-                for dimension, field in ROLE_DIMENSIONS[role].items()
-            },
-            "recent": {
-                "all": list(recent.values_list("id", flat=True)[:RECENT_FORECASTS]),
-                "published": list(
-                    recent.filter(claim__review_state=PUBLISHED).values_list("id", flat=True)[
-                        :RECENT_FORECASTS
-                    ]
-                ),
-            },
-        }
-        data[role]["keys"] = {}
-        for dimension in sorted(LIMITED_DIMENSIONS & set(ROLE_DIMENSIONS[role])):
-            data[role]["keys"][dimension], data[role][dimension] = _limited(data[role][dimension])
+        old, new = before.get((actor_id, role)), after.get((actor_id, role))
+        if old is None and new is None:
+            continue
+        for part in ["cells", *ROLE_DIMENSIONS[role]]:
+            counts = defaultdict(int)
+            for cells, sign in (
+                (data[role][part], 1),
+                ((old or {}).get(part, []), -1),
+                ((new or {}).get(part, []), 1),
+            ):
+                for *key, n in cells:
+                    counts[tuple(key)] += sign * n
+            if any(n < 0 for n in counts.values()):
+                return None
+            data[role][part] = _canonical([[*key, n] for key, n in counts.items() if n])
+        if newest is None:
+            data[role]["recent"] = _recent(actor_id, role)
+            continue
+        cells = (new or {}).get("cells", [])
+        published = any(row[0] for row in cells)
+        for scope, listed in data[role]["recent"].items():
+            if cells and (scope == "all" or published):
+                listed = [newest, *(pk for pk in listed if pk != newest)][:RECENT_FORECASTS]
+            data[role]["recent"][scope] = listed
     return data
-
-
-def _limited(rows: list[list]) -> tuple[dict, list[list]]:
-    """The BREAKDOWN_LIMIT keys with most forecasts in each scope, their number, and only their cells."""
-    keys = {}
-    for scope, published_only in (("all", False), ("published", True)):
-        counts = defaultdict(int)
-        for key, *cell in _visible(rows, published_only):
-            counts[key] += cell[-1]
-        ranked = sorted(counts, key=lambda key: (-counts[key], key))
-        keys[scope] = {"total": len(ranked), "listed": ranked[:BREAKDOWN_LIMIT]}
-    kept = set(keys["all"]["listed"]) | set(keys["published"]["listed"])
-    return keys, [row for row in rows if row[1] in kept]
 
 
 def refresh_score_summaries(actor_ids) -> None:
@@ -381,13 +448,12 @@ def _role_record(role_data: dict, role: str, published_only: bool, bins: int) ->
             for phrase, group in by_phrase.items()
         ]
     )
-    scope = "published" if published_only else "all"
     for dimension in ROLE_DIMENSIONS[role]:
         groups = _grouped(_visible(role_data[dimension], published_only))
         if dimension in LIMITED_DIMENSIONS:
-            limited = role_data["keys"][dimension][scope]
-            groups = {key: groups[key] for key in limited["listed"]}
-            record[f"{dimension}_count"] = limited["total"]
+            total, listed = _top_keys(_visible(role_data[dimension], published_only))
+            groups = {key: groups[key] for key in listed}
+            record[f"{dimension}_count"] = total
         record[f"by_{dimension}"] = _sorted_breakdown(
             [
                 {"id": key, "name": "", **aggregate_data(_aggregate_cells(group, bins))}
