@@ -500,7 +500,21 @@ def _recent_forecasts(ids: list[int]) -> list[dict]:
 
 def actor_aggregate(*, actor: Actor, user, role: str = "claimant", bins: int = scoring.DEFAULT_BINS):
     """The aggregate of the actor's forecasts in one role (claimant or author)."""
-    cells = _visible(_score_summary(actor.pk)[role]["cells"], not can_see_unpublished(user))
+    published_only = not can_see_unpublished(user)
+    if bins == scoring.DEFAULT_BINS:
+        stored = ActorScoreSummary.objects.filter(actor_id=actor.pk).values_list("records", flat=True).first()
+        if stored:
+            record = stored["published" if published_only else "all"][role]
+            return scoring.Aggregate(
+                count=record["count"],
+                unscored=record["unscored"],
+                mean_brier=record["mean_brier"],
+                brier_skill=record["brier_skill"],
+                mean_log_score=record["mean_log_score"],
+                calibration=[scoring.CalibrationBin(**row) for row in record["calibration"]],
+                interval=scoring.IntervalView(**record["interval"]) if record["interval"] else None,
+            )
+    cells = _visible(_score_summary(actor.pk)[role]["cells"], published_only)
     return _aggregate_cells([cell[1:] for cell in cells], bins)
 
 
