@@ -2,6 +2,10 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cl_perf_bench DEBUG=1 SECURE_SSL_REDIRECT=0 \
         .venv/bin/python bench/track_record_timing.py --actor 1 --runs 5
+
+Measured on cl_perf_bench (1M claims), claimant 1, anonymous, after rebuild_score_summaries:
+track record 8094 ms, 10 queries, 16,156,315 bytes before; 38.5 ms, 12 queries (6 of them
+the anonymous throttle's cache), 224,964 bytes after. calibration.svg 27.5 ms, 8 queries.
 """
 
 import argparse
