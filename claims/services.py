@@ -14,6 +14,11 @@ from config.db import save_validated
 from sources.services import _as_history_user
 
 
+def _lock(queryset) -> None:
+    """Take row locks (SELECT ... FOR UPDATE) until the end of the transaction."""
+    list(queryset.select_for_update().values_list("pk", flat=True))
+
+
 def _user_or_none(user):
     return user if getattr(user, "pk", None) else None
 
@@ -140,6 +145,8 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
     """Change a claim's content. Review state changes go through the review services."""
     subjects = changes.pop("subjects", None)
     topics = changes.pop("topics", None)
+    _lock(Claim.objects.filter(pk=claim.pk))
+    _lock(Forecast.objects.filter(claim_id=claim.pk))
     scores = _ScoreChange(Forecast.objects.filter(claim_id=claim.pk))
     _apply(claim, changes, CLAIM_FIELDS - {"subjects", "topics"}, "claim")
     if "statement" in changes:
@@ -303,6 +310,9 @@ def forecast_create(
 @transaction.atomic
 def forecast_update(*, forecast: Forecast, updated_by=None, **changes) -> Forecast:
     """Change a forecast; a changed phrase re-derives the interval unless numbers are given."""
+    # Locked before the score summaries read the "before" state, so two concurrent edits
+    # cannot both apply their difference to the same starting point.
+    _lock(Forecast.objects.filter(pk=forecast.pk))
     scores = _ScoreChange(Forecast.objects.filter(pk=forecast.pk))
     _apply(forecast, changes, FORECAST_FIELDS, "forecast")
     numbers = {"probability", "probability_low", "probability_high"}
