@@ -133,15 +133,7 @@ def breakdown(items, dimension: str, bins: int = scoring.DEFAULT_BINS) -> list[d
     for key, result in groups.items():
         label = {"phrase": key} if dimension == "likelihood_phrase" else {"id": key[0], "name": key[1]}
         rows.append({**label, **aggregate_data(result)})
-    rows.sort(
-        key=lambda row: (
-            row["mean_brier"] is None,
-            row["mean_brier"] or 0,
-            -row["count"],
-            str(row.get("name", row.get("phrase"))),
-        )
-    )
-    return rows
+    return _sorted_breakdown(rows)
 
 
 def forecast_scores(items) -> list[dict]:
