@@ -83,8 +83,29 @@ def test_the_counter_lives_in_the_database_cache(anon_client, rates):
     with rates(anon="5/min"):
         call_command("createcachetable")
         anon_client.get("/api/v1/topics/")
+        anon_client.get("/api/v1/topics/")
         with connection.cursor() as cursor:
             cursor.execute("SELECT cache_key FROM claimledger_cache")
             keys = [row[0] for row in cursor.fetchall()]
-        assert cache.get("throttle_anon_ip:127.0.0.1") is not None
-    assert any(key.endswith("throttle_anon_ip:127.0.0.1") for key in keys)
+        counters = [key for key in keys if "throttle_anon_ip:127.0.0.1:" in key]
+        assert len(counters) == 1, keys
+        # Stored as ":<version>:<key>"; the value is this window's request count.
+        assert cache.get(counters[0].split(":", 2)[2]) == 2
+
+
+def test_a_new_window_gives_a_fresh_allowance_and_retry_after_says_when(anon_client, rates, monkeypatch):
+    from config.api import AnonThrottle
+
+    clock = {"now": 1_800_000_000.0}  # on a minute boundary
+    monkeypatch.setattr(AnonThrottle, "timer", lambda self: clock["now"])
+    with rates(anon="2/min"):
+        call_command("createcachetable")
+        first = [anon_client.get("/api/v1/topics/").status_code for _ in range(2)]
+        clock["now"] += 15
+        refused = anon_client.get("/api/v1/topics/")
+        clock["now"] += 45  # the next minute
+        again = anon_client.get("/api/v1/topics/")
+    assert first == [200, 200]
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert int(refused["Retry-After"]) == 45
+    assert again.status_code == HTTPStatus.OK
