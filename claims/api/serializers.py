@@ -116,13 +116,13 @@ class ClaimSerializer(serializers.ModelSerializer):
             "subjects": [{"id": a.id, "name": a.name, "kind": a.kind} for a in claim.subjects.all()],
             "topics": [{"id": t.id, "name": t.name, "slug": t.slug} for t in claim.topics.all()],
             "forecast": self.get_forecast(claim),
-            "reviewed_at": _datetime(claim.reviewed_at),
-            "created_at": _datetime(claim.created_at),
-            "modified_at": _datetime(claim.modified_at),
+            "reviewed_at": datetime_text(claim.reviewed_at),
+            "created_at": datetime_text(claim.created_at),
+            "modified_at": datetime_text(claim.modified_at),
         }
 
 
-def _datetime(value):
+def datetime_text(value):
     """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as Z."""
     if value is None:
         return None

@@ -9,6 +9,8 @@ from rest_framework import serializers
 from claims import selectors
 from claims.api.serializers import ClaimSerializer
 from claims.models import Claim
+from sources import selectors as source_selectors
+from sources.api.serializers import SourceDetailSerializer, SourceListSerializer
 from tests import factories
 
 
@@ -44,3 +46,32 @@ def test_fast_claim_representation_lists_exactly_the_declared_fields(editor):
     claim = selectors.claim_list(user=editor).get(pk=factories.make_claim().pk)
     assert list(ClaimSerializer(claim).data) == ClaimSerializer.Meta.fields
     assert Claim.objects.count() == 1
+
+
+def generic_source(serializer_class, source) -> dict:
+    return dict(serializers.ModelSerializer.to_representation(serializer_class(), source))
+
+
+@pytest.mark.django_db
+def test_fast_source_representations_equal_the_generic_ones():
+    authors = [factories.make_actor("Zed Author"), factories.make_actor("Ann Author")]
+    full = factories.make_source(
+        title="With everything",
+        publisher="Example Press",
+        authors=authors,
+        url="https://example.org/report",
+        provenance={"title": {"basis": "stated"}},
+        notes="Checked against the PDF.",
+    )
+    factories.make_passage(source=full)
+    bare = factories.make_source(title="Bare", published_on=None)
+    for pk in (full.pk, bare.pk):
+        detail = source_selectors.source_detail().get(pk=pk)
+        listed = source_selectors.source_list().get(pk=pk)
+        assert SourceDetailSerializer(detail).data == generic_source(SourceDetailSerializer, detail)
+        assert SourceListSerializer(listed).data == generic_source(SourceListSerializer, listed)
+        assert list(SourceDetailSerializer(detail).data) == SourceDetailSerializer.Meta.fields
+    detail = SourceDetailSerializer(source_selectors.source_detail().get(pk=full.pk)).data
+    assert [a["name"] for a in detail["authors"]] == ["Ann Author", "Zed Author"]
+    assert detail["passage_count"] == 1
+    assert detail["published_on"] == "2022-01-19"
