@@ -12,6 +12,7 @@ Every response carries X-Queries: the SQL statements it ran.
 
 import base64
 import datetime as dt
+import math
 import os
 from urllib.parse import parse_qs
 
@@ -208,74 +209,91 @@ def source(db, q, url):
     return dict(zip(keys, row, strict=True))
 
 
-# Brier score with o = 1 borne out, 0 not borne out, 0.5 partly; ambiguous/annulled unscored.
-OUTCOME = (
-    "CASE f.verdict WHEN 'borne_out' THEN 1.0 WHEN 'not_borne_out' THEN 0.0 "
-    "WHEN 'partly_borne_out' THEN 0.5 END"
+# The track record's breakdowns, each keyed by an id whose current name is read from this table.
+BREAKDOWNS = {
+    "claimant": {"topic": ("claims_topic", "name"), "source": ("sources_source", "title")},
+    "author": {"topic": ("claims_topic", "name"), "claimant": ("claims_actor", "name")},
+}
+VERDICTS = ("borne_out", "partly_borne_out", "not_borne_out", "ambiguous", "annulled")
+OUTCOME_VALUES = {"borne_out": 1.0, "partly_borne_out": 0.5, "not_borne_out": 0.0}
+
+
+def _named(role: str, dimension: str) -> str:
+    """A stored breakdown with each row's current name, in the API's order.
+
+    Best mean Brier first (unscored-only rows last), then most forecasts, then name by code
+    point (COLLATE "C"), then the stored order.
+    """
+    table, column = BREAKDOWNS[role][dimension]
+    name = f"coalesce(x.{column}, '')"
+    return (
+        f"(SELECT coalesce(jsonb_agg(e || jsonb_build_object('name', {name}) ORDER BY "
+        "e->'mean_brier' = 'null', coalesce((e->>'mean_brier')::float8, 0), (e->>'count')::int DESC, "
+        f"{name} COLLATE \"C\", i), '[]') FROM jsonb_array_elements(r.rec->'{role}'->'by_{dimension}') "
+        f"WITH ORDINALITY b(e, i) LEFT JOIN {table} x ON x.id = (e->>'id')::bigint)"
+    )
+
+
+def _role(role: str) -> str:
+    """A role's stored record with named breakdowns, and its latest forecasts as [id, verdict, phrase, p]."""
+    named = ", ".join(f"'by_{d}', {_named(role, d)}" for d in BREAKDOWNS[role])
+    recent = (
+        "(SELECT coalesce(json_agg(json_build_array(f.id, f.verdict, f.likelihood_phrase, f.probability) "
+        f"ORDER BY l.i), '[]') FROM jsonb_array_elements_text(r.rec->'recent'->'{role}') WITH ORDINALITY l(id, i) "
+        "JOIN claims_forecast f ON f.id = l.id::bigint)"
+    )
+    return f"(r.rec->'{role}' || jsonb_build_object({named}))::text, {recent}::text"
+
+
+# MATERIALIZED: the stored records are detoasted once, not once for each reference to them.
+TRACK_RECORD = (
+    "WITH r AS MATERIALIZED (SELECT records->'published' AS rec FROM claims_actorscoresummary "
+    f"WHERE actor_id = %(actor)s) SELECT a.id, a.name, a.kind, {_role('claimant')}, {_role('author')} "
+    "FROM claims_actor a LEFT JOIN r ON true WHERE a.id = %(actor)s"
 )
-AGGREGATE = (
-    f"count(*), count({OUTCOME}), avg(power(f.probability - {OUTCOME}, 2))::float8, "
-    f"(1 - avg(power(f.probability - {OUTCOME}, 2)) / 0.25)::float8"
-)
+
+
+def _scored(forecast_id: int, verdict: str, phrase: str, probability: float | None) -> dict:
+    """A forecast with its outcome value, Brier and log score, as claims.scoring computes them.
+
+    In Python rather than SQL so the rounding to 6 places is Python's, as in the API's JSON.
+    """
+    outcome = OUTCOME_VALUES.get(verdict) if probability is not None else None
+    brier = log_score = None
+    if outcome is not None:
+        brier = round((probability - outcome) ** 2, 6)
+        clipped = min(max(probability, 0.001), 0.999)
+        log_score = round(outcome * math.log(clipped) + (1 - outcome) * math.log(1 - clipped), 6)
+    return {
+        "forecast": forecast_id,
+        "verdict": verdict,
+        "likelihood_phrase": phrase,
+        "probability": None if probability is None else round(probability, 6),
+        "outcome": outcome,
+        "brier": brier,
+        "log_score": log_score,
+    }
 
 
 def track_record(db, q, url):
-    """A claimant's scores: summary, by topic, by phrase, by source, calibration bins, each forecast."""
+    """A claimant's track record over published claims at the default bins, as the API serves it.
+
+    One statement: the actor, its stored summary row (ActorScoreSummary.records, kept up to date
+    by the services) with the breakdowns' current names, and its latest verified forecasts, which
+    are scored here. Assumes the summary row exists (generate_corpus builds them).
+    """
     actor = int(q["actor"])
-    base = (
-        "FROM claims_forecast f JOIN claims_claim c ON c.id = f.claim_id "
-        "WHERE c.claimant_id = %s AND c.review_state = 'published' AND f.verdict <> ''"
-    )
-    name = db.one("SELECT id, name, kind FROM claims_actor WHERE id = %s", [actor])
-    summary = db.one(f"SELECT {AGGREGATE} {base}", [actor])
-    by_topic = db.all(
-        f"SELECT t.id, t.name, {AGGREGATE} {base.replace('WHERE', 'JOIN claims_claim_topics ct ON ct.claim_id = c.id JOIN claims_topic t ON t.id = ct.topic_id WHERE')} "
-        "GROUP BY t.id, t.name ORDER BY 5",
-        [actor],
-    )
-    by_phrase = db.all(f"SELECT f.likelihood_phrase, {AGGREGATE} {base} GROUP BY 1 ORDER BY 4", [actor])
-    by_source = db.all(
-        f"SELECT p.source_id, {AGGREGATE} {base.replace('WHERE', 'JOIN sources_passage p ON p.id = c.passage_id WHERE')} "
-        "GROUP BY 1 ORDER BY 4",
-        [actor],
-    )
-    bins = db.all(
-        f"SELECT least(width_bucket(f.probability, 0, 1, 10), 10), count(*), avg(f.probability)::float8, avg({OUTCOME})::float8 "
-        f"{base} AND {OUTCOME} IS NOT NULL GROUP BY 1 ORDER BY 1",
-        [actor],
-    )
-    each = db.all(
-        f"SELECT f.id, f.verdict, f.likelihood_phrase, f.probability, ({OUTCOME})::float8, "
-        f"power(f.probability - {OUTCOME}, 2)::float8 {base} ORDER BY f.id",
-        [actor],
-    )
-
-    def agg(row):
-        return {"count": row[0], "scored": row[1], "mean_brier": row[2], "brier_skill": row[3]}
-
-    return {
-        "actor": {"id": name[0], "name": name[1], "kind": name[2]},
-        "as_claimant": {
-            **agg(summary),
-            "calibration": [
-                {"bin": b, "count": n, "mean_predicted": p, "observed": o} for b, n, p, o in bins
-            ],
-            "by_topic": [{"id": r[0], "name": r[1], **agg(r[2:])} for r in by_topic],
-            "by_likelihood_phrase": [{"phrase": r[0], **agg(r[1:])} for r in by_phrase],
-            "by_source": [{"id": r[0], **agg(r[1:])} for r in by_source],
-            "forecasts": [
-                {
-                    "forecast": r[0],
-                    "verdict": r[1],
-                    "likelihood_phrase": r[2],
-                    "probability": r[3],
-                    "outcome": r[4],
-                    "brier": r[5],
-                }
-                for r in each
-            ],
-        },
-    }
+    pk, name, kind, claimant, claimant_recent, author, author_recent = db.one(TRACK_RECORD, {"actor": actor})
+    result = {"actor": {"id": pk, "name": name, "kind": kind}}
+    for role, record, recent in (("claimant", claimant, claimant_recent), ("author", author, author_recent)):
+        record = orjson.loads(record)
+        record["forecasts"] = [_scored(*row) for row in orjson.loads(recent)]
+        if role == "claimant":
+            record["forecasts_by_status"] = {
+                verdict: f"/api/v1/forecasts/?claimant={pk}&status={verdict}" for verdict in VERDICTS
+            }
+        result[f"as_{role}"] = record
+    return result
 
 
 def create_claim(db, body):
