@@ -43,10 +43,11 @@ CLAIM_COLUMNS = (
     "(SELECT f.id FROM claims_forecast f WHERE f.claim_id = c.id), "
     "c.reviewed_at, c.created_at, c.modified_at"
 )
-CLAIM_FROM = (
-    "FROM claims_claim c JOIN sources_passage p ON p.id = c.passage_id "
+CLAIM_JOINS = (
+    "JOIN sources_passage p ON p.id = c.passage_id "
     "JOIN sources_source s ON s.id = p.source_id LEFT JOIN claims_actor a ON a.id = c.claimant_id"
 )
+CLAIM_FROM = f"FROM claims_claim c {CLAIM_JOINS}"
 CLAIM_KEYS = (
     "id", "statement", "kind", "review_state", "passage", "claimant", "subjects", "topics", "forecast",
     "reviewed_at", "created_at", "modified_at",
@@ -99,11 +100,22 @@ def claims(db, q, url):
 
 
 def search(db, q, url):
-    """Published claims matching a websearch query, best first."""
+    """Published claims matching a websearch query, best first.
+
+    The 50 best are ranked on claims_claim alone, then joined to what they show: the planner
+    underestimates multi-word matches (it multiplies the words' selectivities), so with the
+    joins in the same query it would join every match before sorting (~90 ms against ~21 ms
+    for "nord stream" at 1M claims).
+    """
     tsquery = "websearch_to_tsquery('english', %s)"
+    best = (
+        f"SELECT c.id, ts_rank(c.search_vector, {tsquery}) AS rank, c.created_at FROM claims_claim c "
+        f"WHERE c.review_state = 'published' AND c.search_vector @@ {tsquery} "
+        f"ORDER BY rank DESC, c.created_at DESC, c.id DESC LIMIT {PAGE_SIZE}"
+    )
     rows = db.all(
-        f"SELECT {CLAIM_COLUMNS} {CLAIM_FROM} WHERE c.review_state = 'published' AND c.search_vector @@ {tsquery} "
-        f"ORDER BY ts_rank(c.search_vector, {tsquery}) DESC, c.created_at DESC, c.id DESC LIMIT {PAGE_SIZE}",
+        f"SELECT {CLAIM_COLUMNS} FROM ({best}) best JOIN claims_claim c ON c.id = best.id {CLAIM_JOINS} "
+        "ORDER BY best.rank DESC, best.created_at DESC, best.id DESC",
         [q["search"], q["search"]],
     )
     count = db.one(
