@@ -1,5 +1,7 @@
 """Reads that need more than a one-line queryset: visibility rules and eager loading, done once."""
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -51,6 +53,129 @@ def claim_list(*, user) -> QuerySet[Claim]:
     if not can_see_unpublished(user):
         claims = claims.filter(review_state=PUBLISHED)
     return claims
+
+
+# What a page of a claim list selects: the id, and the keys a cursor continues from.
+CLAIM_PAGE_KEYS = ("id", "created_at", "modified_at")
+
+
+def claim_page_keys(claims: QuerySet[Claim]) -> QuerySet:
+    """The filtered, ordered claims as bare keys, for a paginator to cut a page from.
+
+    Selecting only the claim's own columns keeps joins out of the query that finds the page:
+    PostgreSQL underestimates how many claims a multi-word search matches (it multiplies the
+    words' frequencies) and then joins passage, source and claimant for every match before
+    ranking them, ~4x slower at a million claims than ranking the claims alone.
+    """
+    return claims.prefetch_related(None).values(*CLAIM_PAGE_KEYS)
+
+
+def claim_rows(ids: list[int]) -> tuple[list[dict], list[tuple], list[tuple]]:
+    """What a claim list shows for these claims, as plain rows (no model instances): the claims
+    with passage, source title, claimant and forecast id, then (claim, actor) subject rows and
+    (claim, topic) topic rows, each in the related model's own order."""
+    claims = list(
+        Claim.objects.filter(pk__in=ids)
+        .order_by()
+        .values(
+            "id",
+            "statement",
+            "kind",
+            "review_state",
+            "passage_id",
+            "passage__source_id",
+            "passage__source__title",
+            "passage__start",
+            "passage__end",
+            "passage__exact",
+            "passage__anchor_status",
+            "claimant_id",
+            "claimant__name",
+            "claimant__kind",
+            "forecast__id",
+            "reviewed_at",
+            "created_at",
+            "modified_at",
+        )
+    )
+    subjects = list(
+        Claim.subjects.through.objects.filter(claim_id__in=ids)
+        .order_by("actor__name", "actor_id")
+        .values_list("claim_id", "actor_id", "actor__name", "actor__kind")
+    )
+    topics = list(
+        Claim.topics.through.objects.filter(claim_id__in=ids)
+        .order_by("topic__name", "topic_id")
+        .values_list("claim_id", "topic_id", "topic__name", "topic__slug")
+    )
+    return claims, subjects, topics
+
+
+def _iso_utc(column: str) -> str:
+    """SQL writing a timestamptz as DRF writes a datetime in UTC: ISO 8601, "Z", and microseconds
+    only when there are any (Python's isoformat; PostgreSQL's own output trims trailing zeros)."""
+    return (
+        f"to_char({column} AT TIME ZONE 'UTC', CASE WHEN mod(extract(microseconds FROM {column})::bigint, "
+        '1000000) = 0 THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
+    )
+
+
+def _claim_json_sql() -> str:
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    from sources.models import Passage, Source
+
+    actor, topic = table(Actor), table(Topic)
+    subjects, topics = table(Claim.subjects.through), table(Claim.topics.through)
+    return f"""
+        SELECT c.id, json_build_object(
+            'id', c.id, 'statement', c.statement, 'kind', c.kind, 'review_state', c.review_state,
+            'passage', json_build_object(
+                'id', p.id, 'source', p.source_id, 'source_title', s.title, 'start', p.start,
+                'end', p."end", 'exact', p.exact, 'anchor_status', p.anchor_status),
+            'claimant', CASE WHEN a.id IS NULL THEN NULL
+                ELSE json_build_object('id', a.id, 'name', a.name, 'kind', a.kind) END,
+            'subjects', coalesce((
+                SELECT json_agg(json_build_object('id', x.id, 'name', x.name, 'kind', x.kind)
+                                ORDER BY x.name, x.id)
+                FROM {subjects} cs JOIN {actor} x ON x.id = cs.actor_id WHERE cs.claim_id = c.id),
+                '[]'),
+            'topics', coalesce((
+                SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
+                                ORDER BY t.name, t.id)
+                FROM {topics} ct JOIN {topic} t ON t.id = ct.topic_id WHERE ct.claim_id = c.id),
+                '[]'),
+            'forecast', (SELECT f.id FROM {table(Forecast)} f WHERE f.claim_id = c.id),
+            'reviewed_at', {_iso_utc("c.reviewed_at")},
+            'created_at', {_iso_utc("c.created_at")},
+            'modified_at', {_iso_utc("c.modified_at")}
+        )::text
+        FROM {table(Claim)} c
+        JOIN {table(Passage)} p ON p.id = c.passage_id
+        JOIN {table(Source)} s ON s.id = p.source_id
+        LEFT JOIN {actor} a ON a.id = c.claimant_id
+        WHERE c.id = ANY(%s)
+    """
+
+
+def claim_json_available() -> bool:
+    """Whether claim_json() can stand in for claim_rows(): PostgreSQL, writing times in UTC."""
+    return connection.vendor == "postgresql" and settings.TIME_ZONE == "UTC"
+
+
+def claim_json(ids: list[int]) -> dict[int, str]:
+    """The list representation of these claims as JSON text built by PostgreSQL, in one query.
+
+    The same shape as ClaimSerializer (tests/perf/test_fast_representations.py holds them
+    equal), with no Python row, dict or string per field: on a page of 50 claims this is the
+    difference between ~6 ms of Python and ~1 ms.
+    """
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_json_sql(), [list(ids)])
+        return dict(cursor.fetchall())
 
 
 def forecast_list(*, user) -> QuerySet[Forecast]:

@@ -156,7 +156,8 @@ class KeysetPagination:
     def _encode(self, row) -> str:
         values = []
         for key in CURSOR_ORDERINGS[self.ordering]:
-            value = getattr(row, key.lstrip("-"))
+            field = key.lstrip("-")
+            value = row[field] if isinstance(row, dict) else getattr(row, field)
             values.append(value.isoformat() if isinstance(value, dt.datetime) else value)
         raw = json.dumps({"o": self.ordering, "v": values}, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -20,6 +21,7 @@ from claims.api.serializers import (
     TopicSerializer,
     VerificationSerializer,
     VerificationWriteSerializer,
+    claim_representations,
 )
 from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter, VerificationFilter
 from claims.models import Actor, Claim, Forecast, Topic, Verification
@@ -95,6 +97,15 @@ class ClaimViewSet(
 
     def get_queryset(self):
         return selectors.claim_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """A page is found on the claims' own columns, then represented from plain rows."""
+        claims = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.claim_page_keys(claims))
+        as_json = isinstance(request.accepted_renderer, ORJSONRenderer)
+        return self.get_paginated_response(
+            claim_representations([row["id"] for row in page], as_json=as_json)
+        )
 
     def get_serializer_class(self):
         if self.action in {"create", "partial_update", "update"}:

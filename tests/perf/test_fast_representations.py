@@ -1,13 +1,16 @@
 """The hand-written claim representation (the list's fast path) equals DRF's generic one, field for field."""
 
+import csv
 import datetime as dt
+import io
+import json
 
 import pytest
 from django.core.management import call_command
 from rest_framework import serializers
 
 from claims import selectors
-from claims.api.serializers import ClaimSerializer
+from claims.api.serializers import ClaimSerializer, claim_representations
 from claims.models import Claim
 from sources import selectors as source_selectors
 from sources.api.serializers import SourceDetailSerializer, SourceListSerializer
@@ -27,6 +30,21 @@ def test_fast_claim_representation_equals_the_generic_one_for_generated_claims(e
     assert any(claim.subjects.all() for claim in claims)
     for claim in claims:
         assert ClaimSerializer(claim).data == generic(claim)
+
+
+@pytest.mark.django_db
+def test_list_rows_represent_claims_as_the_generic_serializer_does_in_the_given_order(editor):
+    call_command("generate_corpus", claims=120, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+    factories.make_claim(claimant=None)
+    claims = list(selectors.claim_list(user=editor).order_by("?"))
+    ids = [claim.pk for claim in claims]
+    rows = claim_representations(ids)
+    assert [row["id"] for row in rows] == ids
+    assert rows == [generic(claim) for claim in claims]
+    assert any(row["forecast"] for row in rows) and any(row["forecast"] is None for row in rows)
+    assert any(len(row["subjects"]) > 1 for row in rows) or any(len(row["topics"]) > 1 for row in rows)
+    assert any(row["claimant"] is None for row in rows)
+    assert claim_representations([]) == []
 
 
 @pytest.mark.django_db
@@ -75,3 +93,34 @@ def test_fast_source_representations_equal_the_generic_ones():
     assert [a["name"] for a in detail["authors"]] == ["Ann Author", "Zed Author"]
     assert detail["passage_count"] == 1
     assert detail["published_on"] == "2022-01-19"
+
+
+@pytest.mark.django_db
+def test_postgres_builds_each_claims_json_equal_to_the_generic_representation(editor):
+    if not selectors.claim_json_available():
+        pytest.skip("the claim list's JSON is built by PostgreSQL only")
+    call_command("generate_corpus", claims=120, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+    bare = factories.make_claim(claimant=None, statement='Quotes " and \\ and ünïcode, a tab\there.')
+    # Python leaves out zero microseconds ("…:00Z"); PostgreSQL must write the same text.
+    Claim.objects.filter(pk=bare.pk).update(created_at=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    claims = list(selectors.claim_list(user=editor))
+    texts = selectors.claim_json([claim.pk for claim in claims])
+    assert {pk: json.loads(text) for pk, text in texts.items()} == {
+        claim.pk: generic(claim) for claim in claims
+    }
+    assert json.loads(texts[bare.pk])["created_at"] == "2026-01-02T03:04:05Z"
+    assert any(json.loads(text)["reviewed_at"] for text in texts.values())
+    assert selectors.claim_json([]) == {}
+
+
+@pytest.mark.django_db
+def test_the_json_list_and_the_csv_list_show_the_same_claims(anon_client):
+    call_command("generate_corpus", claims=60, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+    as_json = anon_client.get("/api/v1/claims/?page_size=20").json()["results"]
+    text = anon_client.get("/api/v1/claims/?page_size=20&format=csv").content.decode()
+    as_csv = list(csv.DictReader(io.StringIO(text)))
+    assert len(as_json) == 20
+    assert [str(row["id"]) for row in as_json] == [row["id"] for row in as_csv]
+    assert [row["passage"]["source_title"] for row in as_json] == [
+        row["passage.source_title"] for row in as_csv
+    ]
