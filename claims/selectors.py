@@ -159,8 +159,9 @@ def _claim_json_sql() -> str:
     """
 
 
-def claim_json_available() -> bool:
-    """Whether claim_json() can stand in for claim_rows(): PostgreSQL, writing times in UTC."""
+def json_rows_available() -> bool:
+    """Whether claim_json() and forecast_json() can stand in for claim_rows() and
+    forecast_rows(): on PostgreSQL, writing times in UTC."""
     return connection.vendor == "postgresql" and settings.TIME_ZONE == "UTC"
 
 
@@ -191,6 +192,107 @@ def forecast_list(*, user) -> QuerySet[Forecast]:
     if not can_see_unpublished(user):
         forecasts = forecasts.filter(claim__review_state=PUBLISHED)
     return forecasts
+
+
+FORECAST_PAGE_KEYS = ("id", "modified_at")
+
+
+def forecast_page_keys(forecasts: QuerySet[Forecast]) -> QuerySet:
+    """The filtered, ordered forecasts as bare keys, for a paginator (see claim_page_keys)."""
+    return forecasts.prefetch_related(None).values(*FORECAST_PAGE_KEYS)
+
+
+_FORECAST_COLUMNS = (
+    "outcome",
+    "made_on",
+    "horizon_text",
+    "resolve_by",
+    "likelihood_phrase",
+    "lexicon",
+    "phrase_applies_to",
+    "probability_low",
+    "probability_high",
+    "probability",
+    "resolution_criteria",
+    "condition",
+)
+
+
+def forecast_rows(ids: list[int]) -> tuple[list[dict], list[tuple]]:
+    """What a forecast list shows for these forecasts as plain rows: each forecast with its
+    claim, claimant and source, then (claim, topic) rows in the topics' own order."""
+    forecasts = list(
+        Forecast.objects.filter(pk__in=ids)
+        .order_by()
+        .values(
+            "id",
+            "claim_id",
+            "claim__statement",
+            "claim__claimant_id",
+            "claim__claimant__name",
+            "claim__claimant__kind",
+            "claim__passage__source_id",
+            "claim__review_state",
+            *_FORECAST_COLUMNS,
+            "verdict",
+            "verified_at",
+            "created_at",
+            "modified_at",
+        )
+    )
+    claim_ids = {row["claim_id"] for row in forecasts}
+    topics = list(
+        Claim.topics.through.objects.filter(claim_id__in=claim_ids)
+        .order_by("topic__name", "topic_id")
+        .values_list("claim_id", "topic_id", "topic__name", "topic__slug")
+    )
+    return forecasts, topics
+
+
+def _forecast_json_sql() -> str:
+    from sources.models import Passage
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    columns = ", ".join(f"'{name}', f.{connection.ops.quote_name(name)}" for name in _FORECAST_COLUMNS)
+    return f"""
+        SELECT f.id, json_build_object(
+            'id', f.id,
+            'claim', json_build_object(
+                'id', c.id, 'statement', c.statement,
+                'claimant', CASE WHEN a.id IS NULL THEN NULL
+                    ELSE json_build_object('id', a.id, 'name', a.name, 'kind', a.kind) END,
+                'source', p.source_id,
+                'topics', coalesce((
+                    SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
+                                    ORDER BY t.name, t.id)
+                    FROM {table(Claim.topics.through)} ct JOIN {table(Topic)} t ON t.id = ct.topic_id
+                    WHERE ct.claim_id = c.id), '[]'),
+                'review_state', c.review_state),
+            {columns},
+            'status', CASE WHEN f.verdict <> '' THEN f.verdict
+                WHEN f.resolve_by < %s THEN 'due' ELSE 'open' END,
+            'verified_at', {_iso_utc("f.verified_at")},
+            'created_at', {_iso_utc("f.created_at")},
+            'modified_at', {_iso_utc("f.modified_at")}
+        )::text
+        FROM {table(Forecast)} f
+        JOIN {table(Claim)} c ON c.id = f.claim_id
+        JOIN {table(Passage)} p ON p.id = c.passage_id
+        LEFT JOIN {table(Actor)} a ON a.id = c.claimant_id
+        WHERE f.id = ANY(%s)
+    """
+
+
+def forecast_json(ids: list[int], today) -> dict[int, str]:
+    """The list representation of these forecasts as JSON text built by PostgreSQL (as
+    claim_json), with each forecast's status on the given day."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_forecast_json_sql(), [today, list(ids)])
+        return dict(cursor.fetchall())
 
 
 def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QuerySet:

@@ -132,7 +132,7 @@ def claim_representations(ids: list[int], *, as_json: bool = False) -> list:
     from plain rows in three queries: no model instances and no prefetch machinery, which cost
     a deep cursor page of 50 claims ~11 ms of Python against ~5 ms of SQL (BENCHMARKS.md).
     tests/perf/test_fast_representations.py holds both equal to the generic representation."""
-    if as_json and selectors.claim_json_available():
+    if as_json and selectors.json_rows_available():
         texts = selectors.claim_json(ids)
         return [orjson.Fragment(texts[claim_id]) for claim_id in ids if claim_id in texts]
     claims, subject_rows, topic_rows = selectors.claim_rows(ids)
@@ -170,6 +170,65 @@ def claim_representations(ids: list[int], *, as_json: bool = False) -> list:
             "modified_at": datetime_text(row["modified_at"]),
         }
     return [by_id[claim_id] for claim_id in ids if claim_id in by_id]
+
+
+def forecast_representations(ids: list[int], *, today, as_json: bool = False) -> list:
+    """ForecastSerializer's representation of these forecasts, in this order, for a list page;
+    from JSON built by PostgreSQL or from plain rows, as claim_representations."""
+    if as_json and selectors.json_rows_available():
+        texts = selectors.forecast_json(ids, today)
+        return [orjson.Fragment(texts[forecast_id]) for forecast_id in ids if forecast_id in texts]
+    forecasts, topic_rows = selectors.forecast_rows(ids)
+    topics: dict[int, list] = {}
+    for claim_id, topic_id, name, slug in topic_rows:
+        topics.setdefault(claim_id, []).append({"id": topic_id, "name": name, "slug": slug})
+    by_id = {}
+    for row in forecasts:
+        claimant_id = row["claim__claimant_id"]
+        if row["verdict"]:
+            status = row["verdict"]
+        elif row["resolve_by"] is not None and row["resolve_by"] < today:
+            status = Forecast.Status.DUE.value
+        else:
+            status = Forecast.Status.OPEN.value
+        by_id[row["id"]] = {
+            "id": row["id"],
+            "claim": {
+                "id": row["claim_id"],
+                "statement": row["claim__statement"],
+                "claimant": None
+                if claimant_id is None
+                else {
+                    "id": claimant_id,
+                    "name": row["claim__claimant__name"],
+                    "kind": row["claim__claimant__kind"],
+                },
+                "source": row["claim__passage__source_id"],
+                "topics": topics.get(row["claim_id"], []),
+                "review_state": row["claim__review_state"],
+            },
+            "outcome": row["outcome"],
+            "made_on": _date_text(row["made_on"]),
+            "horizon_text": row["horizon_text"],
+            "resolve_by": _date_text(row["resolve_by"]),
+            "likelihood_phrase": row["likelihood_phrase"],
+            "lexicon": row["lexicon"],
+            "phrase_applies_to": row["phrase_applies_to"],
+            "probability_low": row["probability_low"],
+            "probability_high": row["probability_high"],
+            "probability": row["probability"],
+            "resolution_criteria": row["resolution_criteria"],
+            "condition": row["condition"],
+            "status": status,
+            "verified_at": datetime_text(row["verified_at"]),
+            "created_at": datetime_text(row["created_at"]),
+            "modified_at": datetime_text(row["modified_at"]),
+        }
+    return [by_id[forecast_id] for forecast_id in ids if forecast_id in by_id]
+
+
+def _date_text(value):
+    return None if value is None else value.isoformat()
 
 
 def datetime_text(value):

@@ -1,6 +1,7 @@
 """API views for actors, topics, claims, forecasts and verifications."""
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import extend_schema
@@ -22,6 +23,7 @@ from claims.api.serializers import (
     VerificationSerializer,
     VerificationWriteSerializer,
     claim_representations,
+    forecast_representations,
 )
 from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter, VerificationFilter
 from claims.models import Actor, Claim, Forecast, Topic, Verification
@@ -161,6 +163,15 @@ class ForecastViewSet(
 
     def get_queryset(self):
         return selectors.forecast_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """A page is found on the forecasts' keys, then represented from rows (as claims)."""
+        forecasts = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.forecast_page_keys(forecasts))
+        as_json = isinstance(request.accepted_renderer, ORJSONRenderer)
+        return self.get_paginated_response(
+            forecast_representations([row["id"] for row in page], today=timezone.localdate(), as_json=as_json)
+        )
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -7,10 +7,16 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework import serializers
 
 from claims import selectors
-from claims.api.serializers import ClaimSerializer, claim_representations
+from claims.api.serializers import (
+    ClaimSerializer,
+    ForecastSerializer,
+    claim_representations,
+    forecast_representations,
+)
 from claims.models import Claim
 from sources import selectors as source_selectors
 from sources.api.serializers import SourceDetailSerializer, SourceListSerializer
@@ -97,7 +103,7 @@ def test_fast_source_representations_equal_the_generic_ones():
 
 @pytest.mark.django_db
 def test_postgres_builds_each_claims_json_equal_to_the_generic_representation(editor):
-    if not selectors.claim_json_available():
+    if not selectors.json_rows_available():
         pytest.skip("the claim list's JSON is built by PostgreSQL only")
     call_command("generate_corpus", claims=120, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
     bare = factories.make_claim(claimant=None, statement='Quotes " and \\ and ünïcode, a tab\there.')
@@ -124,3 +130,34 @@ def test_the_json_list_and_the_csv_list_show_the_same_claims(anon_client):
     assert [row["passage"]["source_title"] for row in as_json] == [
         row["passage.source_title"] for row in as_csv
     ]
+
+
+def generic_forecast(forecast) -> dict:
+    return dict(serializers.ModelSerializer.to_representation(ForecastSerializer(), forecast))
+
+
+@pytest.mark.django_db
+def test_forecast_list_rows_equal_the_generic_representation_in_the_given_order(editor):
+    call_command("generate_corpus", claims=160, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+    forecasts = list(selectors.forecast_list(user=editor).order_by("?"))
+    today = timezone.localdate()
+    ids = [forecast.pk for forecast in forecasts]
+    rows = forecast_representations(ids, today=today)
+    assert [row["id"] for row in rows] == ids
+    assert rows == [generic_forecast(forecast) for forecast in forecasts]
+    assert {row["status"] for row in rows} >= {"open", "due"}
+    assert any(row["status"] not in ("open", "due") for row in rows)
+    assert any(row["resolve_by"] is None for row in rows) or any(row["verified_at"] for row in rows)
+
+
+@pytest.mark.django_db
+def test_postgres_builds_each_forecasts_json_equal_to_the_generic_representation(editor):
+    if not selectors.json_rows_available():
+        pytest.skip("the forecast list's JSON is built by PostgreSQL only")
+    call_command("generate_corpus", claims=160, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+    forecasts = list(selectors.forecast_list(user=editor))
+    texts = selectors.forecast_json([forecast.pk for forecast in forecasts], timezone.localdate())
+    assert {pk: json.loads(text) for pk, text in texts.items()} == {
+        forecast.pk: generic_forecast(forecast) for forecast in forecasts
+    }
+    assert selectors.forecast_json([], timezone.localdate()) == {}
