@@ -27,10 +27,10 @@ for scope in ("ANON", "USER", "WRITE"):
     os.environ.setdefault(f"THROTTLE_{scope}", "100000000/min")
 
 
-def environ_for(path: str, token: str | None) -> dict:
+def environ_for(path: str, token: str | None, body: bytes = b"") -> dict:
     route, _, query = path.partition("?")
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": "POST" if body else "GET",
         "PATH_INFO": route,
         "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
@@ -39,7 +39,7 @@ def environ_for(path: str, token: str | None) -> dict:
         "REMOTE_ADDR": "127.0.0.1",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
+        "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
@@ -48,6 +48,9 @@ def environ_for(path: str, token: str | None) -> dict:
     }
     if token:
         environ["HTTP_AUTHORIZATION"] = f"Token {token}"
+    if body:
+        environ["CONTENT_TYPE"] = "application/json"
+        environ["CONTENT_LENGTH"] = str(len(body))
     return environ
 
 
@@ -56,7 +59,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--token")
+    parser.add_argument("--token", help="Send Authorization: Token <token>.")
+    parser.add_argument("--post", help="POST this JSON body instead of a GET.")
     parser.add_argument("--top", type=int, default=35)
     args = parser.parse_args()
 
@@ -70,8 +74,8 @@ def main() -> None:
         status_holder["status"] = status
 
     def call(path):
-        body = b"".join(app(environ_for(path, args.token), start_response))
-        return body
+        data = args.post.encode() if args.post else b""
+        return b"".join(app(environ_for(path, args.token, data), start_response))
 
     for path in args.paths:
         body = call(path)  # warm

@@ -135,8 +135,11 @@ def claim_create(
         created_by=_user_or_none(created_by),
     )
     save_validated(_as_history_user(claim, created_by))
-    claim.subjects.set(subjects)
-    claim.topics.set(topics)
+    # add(), not set(): a new claim has no links to compare against, and set() reads them first.
+    if subjects:
+        claim.subjects.add(*subjects)
+    if topics:
+        claim.topics.add(*topics)
     return claim
 
 
