@@ -4,7 +4,8 @@ Sources with long texts, passages that anchor exactly (text[start:end] == exact,
 suffix taken from the text), actors whose claims follow a Zipf-like law (a few very prolific
 claimants), topics, forecasts with ICD 203 / Kent phrases and horizons, and verifications
 (with some re-resolutions). Rows go in through bulk paths: COPY on PostgreSQL, bulk_create
-elsewhere. No history rows are written: the generated data has no edits to record.
+elsewhere. No history rows are written: the generated data has no edits to record. At the end
+every actor's score summary (ActorScoreSummary) is built, as rebuild_score_summaries would.
 
 The same --seed gives the same corpus on an empty database.
 """
@@ -27,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from claims import likelihood
+from claims import likelihood, track_records
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from sources.models import QUOTE_CONTEXT, Passage, Source, SourceRevision
 
@@ -753,6 +754,19 @@ class Command(BaseCommand):
             actor_ids = generator.make_actors(n_actors)
             generator.generate(actor_ids=actor_ids, topics=topics)
             generator.reset_sequences()
+        # Track records read these precomputed counts; without them each request would count an
+        # actor's forecasts afresh (seconds for a prolific actor at 1M claims).
+        with (
+            transaction.atomic(),
+            tqdm(
+                total=len(actor_ids),
+                desc="Score summaries",
+                unit="actor",
+                disable=no_progress or options["verbosity"] == 0,
+                file=sys.stderr,
+            ) as bar,
+        ):
+            track_records.refresh_score_summaries(actor_ids, progress=bar.update)
         counts = generator.counts
         self.stdout.write(
             f"{counts[Claim]} claims, {counts[Forecast]} forecasts, {counts[Verification]} verifications, "

@@ -1,7 +1,10 @@
 """Rebuild every actor's precomputed track-record counts (ActorScoreSummary) from scratch."""
 
+import sys
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from tqdm import tqdm
 
 from claims import track_records
 from claims.models import Actor, ActorScoreSummary
@@ -12,14 +15,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--actor", type=int, action="append", help="Only this actor (repeatable).")
+        parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
 
-    def handle(self, *args, actor=None, **options):
+    def handle(self, *args, actor=None, no_progress=False, **options):
         actor_ids = actor or list(Actor.objects.order_by("pk").values_list("pk", flat=True))
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            tqdm(
+                total=len(actor_ids),
+                desc="Score summaries",
+                unit="actor",
+                disable=no_progress or options["verbosity"] == 0,
+                file=sys.stderr,
+            ) as bar,
+        ):
             if not actor:
                 ActorScoreSummary.objects.all().delete()
-            for done, actor_id in enumerate(actor_ids, start=1):
-                track_records.refresh_score_summaries([actor_id])
-                if done % 500 == 0:
-                    self.stdout.write(f"{done}/{len(actor_ids)} actors")
+            track_records.refresh_score_summaries(actor_ids, progress=bar.update)
         self.stdout.write(self.style.SUCCESS(f"Rebuilt the score summaries of {len(actor_ids)} actor(s)."))
