@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 
+import orjson
 from django.db.models import (
     BooleanField,
     Case,
@@ -20,11 +21,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast, RowNumber
 from django.urls import reverse
 
 from claims import scoring
@@ -622,8 +625,7 @@ def actor_track_record(*, actor: Actor, user, bins: int = scoring.DEFAULT_BINS) 
     scope = "all" if can_see_unpublished(user) else "published"
     records = None
     if bins == scoring.DEFAULT_BINS:
-        stored = ActorScoreSummary.objects.filter(actor_id=actor.pk).values_list("records", flat=True).first()
-        records = stored[scope] if stored else None
+        records = _stored_records(actor.pk, scope)
     if records is None:
         records = _scope_records(_score_summary(actor.pk), scope, bins)
     names = _names(records)
@@ -646,6 +648,21 @@ def actor_track_record(*, actor: Actor, user, bins: int = scoring.DEFAULT_BINS) 
             }
         result[f"as_{role}"] = record
     return result
+
+
+def _stored_records(actor_id: int, scope: str) -> dict | None:
+    """One scope of the actor's stored records, or None when it has no summary row yet.
+
+    Only that scope leaves the database, as text parsed by orjson: for the most prolific
+    claimant the stored records run to ~0.5 MB, and reading both scopes through the JSON
+    field's json.loads was a third of the track record's time.
+    """
+    text = (
+        ActorScoreSummary.objects.filter(actor_id=actor_id)
+        .values_list(Cast(KeyTransform(scope, "records"), TextField()), flat=True)
+        .first()
+    )
+    return orjson.loads(text) if text else None
 
 
 def _scope_records(summary: dict, scope: str, bins: int) -> dict:
