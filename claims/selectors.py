@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from claims.models import Actor, Claim, Forecast, Topic, Verification
@@ -59,15 +60,20 @@ def claim_list(*, user) -> QuerySet[Claim]:
 CLAIM_PAGE_KEYS = ("id", "created_at", "modified_at")
 
 
-def claim_page_keys(claims: QuerySet[Claim]) -> QuerySet:
-    """The filtered, ordered claims as bare keys, for a paginator to cut a page from.
+def claim_page_keys(claims: QuerySet[Claim], *, with_json: bool = False) -> QuerySet:
+    """The filtered, ordered claims as bare keys, for a paginator to cut a page from; with_json
+    (see json_rows_available), each row also carries its list representation as JSON text
+    ("json"), built by PostgreSQL in the same query: no Python object per field.
 
     Selecting only the claim's own columns keeps joins out of the query that finds the page:
     PostgreSQL underestimates how many claims a multi-word search matches (it multiplies the
     words' frequencies) and then joins passage, source and claimant for every match before
     ranking them, ~4x slower at a million claims than ranking the claims alone.
     """
-    return claims.prefetch_related(None).values(*CLAIM_PAGE_KEYS)
+    claims = claims.prefetch_related(None)
+    if with_json:
+        return claims.values(*CLAIM_PAGE_KEYS, json=RawSQL(_claim_json_expression(), []))
+    return claims.values(*CLAIM_PAGE_KEYS)
 
 
 def claim_rows(ids: list[int]) -> tuple[list[dict], list[tuple], list[tuple]]:
@@ -120,63 +126,53 @@ def _iso_utc(column: str) -> str:
     )
 
 
-def _claim_json_sql() -> str:
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
+
+def _claim_json_expression() -> str:
+    """SQL for one claim's list representation as JSON text, on the row of the claims table.
+
+    Everything beyond the claim's own columns comes from correlated subqueries, not joins, so
+    PostgreSQL evaluates them for the rows of the page only: after ranking a search's matches,
+    after skipping an offset, after stopping at the page's end.
+    """
     from sources.models import Passage, Source
 
-    actor, topic = table(Actor), table(Topic)
-    subjects, topics = table(Claim.subjects.through), table(Claim.topics.through)
-    return f"""
-        SELECT c.id, json_build_object(
-            'id', c.id, 'statement', c.statement, 'kind', c.kind, 'review_state', c.review_state,
-            'passage', json_build_object(
+    claim, actor, topic = _table(Claim), _table(Actor), _table(Topic)
+    return f"""json_build_object(
+        'id', {claim}.id, 'statement', {claim}.statement, 'kind', {claim}.kind,
+        'review_state', {claim}.review_state,
+        'passage', (
+            SELECT json_build_object(
                 'id', p.id, 'source', p.source_id, 'source_title', s.title, 'start', p.start,
-                'end', p."end", 'exact', p.exact, 'anchor_status', p.anchor_status),
-            'claimant', CASE WHEN a.id IS NULL THEN NULL
-                ELSE json_build_object('id', a.id, 'name', a.name, 'kind', a.kind) END,
-            'subjects', coalesce((
-                SELECT json_agg(json_build_object('id', x.id, 'name', x.name, 'kind', x.kind)
-                                ORDER BY x.name, x.id)
-                FROM {subjects} cs JOIN {actor} x ON x.id = cs.actor_id WHERE cs.claim_id = c.id),
-                '[]'),
-            'topics', coalesce((
-                SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
-                                ORDER BY t.name, t.id)
-                FROM {topics} ct JOIN {topic} t ON t.id = ct.topic_id WHERE ct.claim_id = c.id),
-                '[]'),
-            'forecast', (SELECT f.id FROM {table(Forecast)} f WHERE f.claim_id = c.id),
-            'reviewed_at', {_iso_utc("c.reviewed_at")},
-            'created_at', {_iso_utc("c.created_at")},
-            'modified_at', {_iso_utc("c.modified_at")}
-        )::text
-        FROM {table(Claim)} c
-        JOIN {table(Passage)} p ON p.id = c.passage_id
-        JOIN {table(Source)} s ON s.id = p.source_id
-        LEFT JOIN {actor} a ON a.id = c.claimant_id
-        WHERE c.id = ANY(%s)
-    """
+                'end', p."end", 'exact', p.exact, 'anchor_status', p.anchor_status)
+            FROM {_table(Passage)} p JOIN {_table(Source)} s ON s.id = p.source_id
+            WHERE p.id = {claim}.passage_id),
+        'claimant', (
+            SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind)
+            FROM {actor} a WHERE a.id = {claim}.claimant_id),
+        'subjects', coalesce((
+            SELECT json_agg(json_build_object('id', x.id, 'name', x.name, 'kind', x.kind)
+                            ORDER BY x.name, x.id)
+            FROM {_table(Claim.subjects.through)} cs JOIN {actor} x ON x.id = cs.actor_id
+            WHERE cs.claim_id = {claim}.id), '[]'),
+        'topics', coalesce((
+            SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
+                            ORDER BY t.name, t.id)
+            FROM {_table(Claim.topics.through)} ct JOIN {topic} t ON t.id = ct.topic_id
+            WHERE ct.claim_id = {claim}.id), '[]'),
+        'forecast', (SELECT f.id FROM {_table(Forecast)} f WHERE f.claim_id = {claim}.id),
+        'reviewed_at', {_iso_utc(f"{claim}.reviewed_at")},
+        'created_at', {_iso_utc(f"{claim}.created_at")},
+        'modified_at', {_iso_utc(f"{claim}.modified_at")}
+    )::text"""
 
 
 def json_rows_available() -> bool:
-    """Whether claim_json() and forecast_json() can stand in for claim_rows() and
-    forecast_rows(): on PostgreSQL, writing times in UTC."""
+    """Whether PostgreSQL can build list rows as JSON (claim_page_keys(with_json=True) and
+    forecast_page_keys(with_json=True)): on PostgreSQL, writing times in UTC."""
     return connection.vendor == "postgresql" and settings.TIME_ZONE == "UTC"
-
-
-def claim_json(ids: list[int]) -> dict[int, str]:
-    """The list representation of these claims as JSON text built by PostgreSQL, in one query.
-
-    The same shape as ClaimSerializer (tests/perf/test_fast_representations.py holds them
-    equal), with no Python row, dict or string per field: on a page of 50 claims this is the
-    difference between ~6 ms of Python and ~1 ms.
-    """
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_json_sql(), [list(ids)])
-        return dict(cursor.fetchall())
 
 
 def forecast_list(*, user) -> QuerySet[Forecast]:
@@ -197,9 +193,13 @@ def forecast_list(*, user) -> QuerySet[Forecast]:
 FORECAST_PAGE_KEYS = ("id", "modified_at")
 
 
-def forecast_page_keys(forecasts: QuerySet[Forecast]) -> QuerySet:
-    """The filtered, ordered forecasts as bare keys, for a paginator (see claim_page_keys)."""
-    return forecasts.prefetch_related(None).values(*FORECAST_PAGE_KEYS)
+def forecast_page_keys(forecasts: QuerySet[Forecast], *, with_json: bool = False, today=None) -> QuerySet:
+    """The filtered, ordered forecasts as bare keys, for a paginator (see claim_page_keys); with
+    with_json, each row also carries its JSON ("json"), its status as on `today`."""
+    forecasts = forecasts.prefetch_related(None)
+    if with_json:
+        return forecasts.values(*FORECAST_PAGE_KEYS, json=RawSQL(_forecast_json_expression(), [today]))
+    return forecasts.values(*FORECAST_PAGE_KEYS)
 
 
 _FORECAST_COLUMNS = (
@@ -249,50 +249,39 @@ def forecast_rows(ids: list[int]) -> tuple[list[dict], list[tuple]]:
     return forecasts, topics
 
 
-def _forecast_json_sql() -> str:
+def _forecast_json_expression() -> str:
+    """SQL for one forecast's list representation as JSON text (see _claim_json_expression),
+    with its status on the day given as the one parameter."""
     from sources.models import Passage
 
-    def table(model) -> str:
-        return connection.ops.quote_name(model._meta.db_table)
-
-    columns = ", ".join(f"'{name}', f.{connection.ops.quote_name(name)}" for name in _FORECAST_COLUMNS)
-    return f"""
-        SELECT f.id, json_build_object(
-            'id', f.id,
+    forecast = _table(Forecast)
+    columns = ", ".join(
+        f"'{name}', {forecast}.{connection.ops.quote_name(name)}" for name in _FORECAST_COLUMNS
+    )
+    return f"""(
+        SELECT json_build_object(
+            'id', {forecast}.id,
             'claim', json_build_object(
                 'id', c.id, 'statement', c.statement,
-                'claimant', CASE WHEN a.id IS NULL THEN NULL
-                    ELSE json_build_object('id', a.id, 'name', a.name, 'kind', a.kind) END,
-                'source', p.source_id,
+                'claimant', (
+                    SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind)
+                    FROM {_table(Actor)} a WHERE a.id = c.claimant_id),
+                'source', (SELECT p.source_id FROM {_table(Passage)} p WHERE p.id = c.passage_id),
                 'topics', coalesce((
                     SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
                                     ORDER BY t.name, t.id)
-                    FROM {table(Claim.topics.through)} ct JOIN {table(Topic)} t ON t.id = ct.topic_id
+                    FROM {_table(Claim.topics.through)} ct JOIN {_table(Topic)} t ON t.id = ct.topic_id
                     WHERE ct.claim_id = c.id), '[]'),
                 'review_state', c.review_state),
             {columns},
-            'status', CASE WHEN f.verdict <> '' THEN f.verdict
-                WHEN f.resolve_by < %s THEN 'due' ELSE 'open' END,
-            'verified_at', {_iso_utc("f.verified_at")},
-            'created_at', {_iso_utc("f.created_at")},
-            'modified_at', {_iso_utc("f.modified_at")}
+            'status', CASE WHEN {forecast}.verdict <> '' THEN {forecast}.verdict
+                WHEN {forecast}.resolve_by < %s THEN 'due' ELSE 'open' END,
+            'verified_at', {_iso_utc(f"{forecast}.verified_at")},
+            'created_at', {_iso_utc(f"{forecast}.created_at")},
+            'modified_at', {_iso_utc(f"{forecast}.modified_at")}
         )::text
-        FROM {table(Forecast)} f
-        JOIN {table(Claim)} c ON c.id = f.claim_id
-        JOIN {table(Passage)} p ON p.id = c.passage_id
-        LEFT JOIN {table(Actor)} a ON a.id = c.claimant_id
-        WHERE f.id = ANY(%s)
-    """
-
-
-def forecast_json(ids: list[int], today) -> dict[int, str]:
-    """The list representation of these forecasts as JSON text built by PostgreSQL (as
-    claim_json), with each forecast's status on the given day."""
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_forecast_json_sql(), [today, list(ids)])
-        return dict(cursor.fetchall())
+        FROM {_table(Claim)} c WHERE c.id = {forecast}.claim_id
+    )"""
 
 
 def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QuerySet:

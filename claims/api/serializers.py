@@ -4,7 +4,6 @@ Read and write shapes differ: reads nest what a client needs to show a row,
 writes take ids. Serializers validate shape only; services hold the rules.
 """
 
-import orjson
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -124,17 +123,11 @@ class ClaimSerializer(serializers.ModelSerializer):
         }
 
 
-def claim_representations(ids: list[int], *, as_json: bool = False) -> list:
-    """ClaimSerializer's representation of these claims, in this order, for a list page.
-
-    With as_json (the response is rendered as JSON) on PostgreSQL, each claim comes as JSON
-    text that the database built, embedded unparsed (orjson.Fragment). Elsewhere it is built
-    from plain rows in three queries: no model instances and no prefetch machinery, which cost
-    a deep cursor page of 50 claims ~11 ms of Python against ~5 ms of SQL (BENCHMARKS.md).
-    tests/perf/test_fast_representations.py holds both equal to the generic representation."""
-    if as_json and selectors.json_rows_available():
-        texts = selectors.claim_json(ids)
-        return [orjson.Fragment(texts[claim_id]) for claim_id in ids if claim_id in texts]
+def claim_representations(ids: list[int]) -> list[dict]:
+    """ClaimSerializer's representation of these claims, in this order, for a list page, built
+    from plain rows in three queries: no model instances and no prefetch machinery, which cost a
+    deep cursor page of 50 claims ~11 ms of Python against ~5 ms of SQL (BENCHMARKS.md).
+    tests/perf/test_fast_representations.py holds it equal to the generic representation."""
     claims, subject_rows, topic_rows = selectors.claim_rows(ids)
     subjects: dict[int, list] = {}
     for claim_id, actor_id, name, kind in subject_rows:
@@ -172,12 +165,9 @@ def claim_representations(ids: list[int], *, as_json: bool = False) -> list:
     return [by_id[claim_id] for claim_id in ids if claim_id in by_id]
 
 
-def forecast_representations(ids: list[int], *, today, as_json: bool = False) -> list:
-    """ForecastSerializer's representation of these forecasts, in this order, for a list page;
-    from JSON built by PostgreSQL or from plain rows, as claim_representations."""
-    if as_json and selectors.json_rows_available():
-        texts = selectors.forecast_json(ids, today)
-        return [orjson.Fragment(texts[forecast_id]) for forecast_id in ids if forecast_id in texts]
+def forecast_representations(ids: list[int], *, today) -> list[dict]:
+    """ForecastSerializer's representation of these forecasts, in this order, for a list page,
+    built from plain rows, as claim_representations."""
     forecasts, topic_rows = selectors.forecast_rows(ids)
     topics: dict[int, list] = {}
     for claim_id, topic_id, name, slug in topic_rows:

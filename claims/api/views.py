@@ -1,5 +1,6 @@
 """API views for actors, topics, claims, forecasts and verifications."""
 
+import orjson
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -101,13 +102,15 @@ class ClaimViewSet(
         return selectors.claim_list(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
-        """A page is found on the claims' own columns, then represented from plain rows."""
+        """A page is found on the claims' own columns; on PostgreSQL the same query writes each
+        claim's JSON, elsewhere (and for CSV) it is represented from plain rows."""
         claims = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.claim_page_keys(claims))
-        as_json = isinstance(request.accepted_renderer, ORJSONRenderer)
-        return self.get_paginated_response(
-            claim_representations([row["id"] for row in page], as_json=as_json)
-        )
+        as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
+        page = self.paginate_queryset(selectors.claim_page_keys(claims, with_json=as_json))
+        if as_json:
+            # PostgreSQL wrote each claim's JSON; it is embedded as it is, never parsed.
+            return self.get_paginated_response([orjson.Fragment(row["json"]) for row in page])
+        return self.get_paginated_response(claim_representations([row["id"] for row in page]))
 
     def get_serializer_class(self):
         if self.action in {"create", "partial_update", "update"}:
@@ -165,13 +168,14 @@ class ForecastViewSet(
         return selectors.forecast_list(user=self.request.user)
 
     def list(self, request, *args, **kwargs):
-        """A page is found on the forecasts' keys, then represented from rows (as claims)."""
+        """A page is found on the forecasts' keys, with their JSON on PostgreSQL (as claims)."""
         forecasts = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.forecast_page_keys(forecasts))
-        as_json = isinstance(request.accepted_renderer, ORJSONRenderer)
-        return self.get_paginated_response(
-            forecast_representations([row["id"] for row in page], today=timezone.localdate(), as_json=as_json)
-        )
+        today = timezone.localdate()
+        as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
+        page = self.paginate_queryset(selectors.forecast_page_keys(forecasts, with_json=as_json, today=today))
+        if as_json:
+            return self.get_paginated_response([orjson.Fragment(row["json"]) for row in page])
+        return self.get_paginated_response(forecast_representations([row["id"] for row in page], today=today))
 
     def get_serializer_class(self):
         if self.action == "create":
