@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
     # Closed by default: every view states who may read and write it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         # After ordering: ranks matches best first unless the client asked for an ordering.
         "config.search.SearchFilter",

@@ -3,7 +3,6 @@
 import orjson
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -30,6 +29,7 @@ from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.permissions import PublicReadRoleWrite
 from config.api_views import ConditionalRequestMixin, WriteThroughServiceMixin
+from config.filters import FilterBackend
 
 
 class ActorViewSet(
@@ -196,7 +196,7 @@ class ForecastVerificationsView(generics.ListCreateAPIView):
 
     queryset = Verification.objects.none()
     permission_classes = [PublicReadRoleWrite]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = VerificationFilter
 
     def get_forecast(self) -> Forecast:
