@@ -318,11 +318,7 @@ class _ScopedThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        counter = f"{key}:{window}"
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:  # the window's first request (or a backend without the key)
-            count = 1 if self.cache.add(counter, 1, self.duration + 1) else self.cache.incr(counter)
+        count = _increment(self.cache, f"{key}:{window}", timeout=self.duration + 1)
         return count <= self.num_requests
 
     def wait(self):
@@ -332,6 +328,26 @@ class _ScopedThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
+
+
+def _increment(cache, key: str, timeout: int) -> int:
+    """Add one to a counter that expires, and return it: one round trip on Redis.
+
+    On django-redis, INCR and EXPIRE go in one pipeline (its own incr() runs a Lua script that
+    first checks the key exists). Elsewhere, the cache's incr(), or add() for a new window.
+    """
+    client = getattr(cache, "client", None)
+    if hasattr(client, "get_client") and hasattr(client, "make_key"):
+        name = client.make_key(key)
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        pipe.incr(name)
+        pipe.expire(name, timeout)
+        count, _ = pipe.execute()
+        return int(count)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first request
+        return 1 if cache.add(key, 1, timeout) else cache.incr(key)
 
 
 class AnonThrottle(_ScopedThrottle):

@@ -109,3 +109,38 @@ def test_a_new_window_gives_a_fresh_allowance_and_retry_after_says_when(anon_cli
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert int(refused["Retry-After"]) == 45
     assert again.status_code == HTTPStatus.OK
+
+
+def _redis_available() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_on_redis_the_counter_is_incremented_and_expires_with_its_window(anon_client, rates):
+    from django.core.cache import cache
+
+    redis_cache = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": "claimledger-test",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    with rates(anon="2/min"), override_settings(CACHES=redis_cache):
+        cache.delete_pattern("*throttle*")
+        statuses = [anon_client.get("/api/v1/topics/").status_code for _ in range(3)]
+        client = cache.client.get_client()
+        keys = client.keys("claimledger-test:*throttle_anon_ip:127.0.0.1:*")
+        ttl = client.ttl(keys[0])
+        value = int(client.get(keys[0]))
+        cache.delete_pattern("*throttle*")
+    assert statuses == [200, 200, 429]
+    assert len(keys) == 1 and value == 3
+    assert 0 < ttl <= 61
