@@ -1,5 +1,7 @@
 """Reads that need more than a one-line queryset: visibility rules and eager loading, done once."""
 
+import functools
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -37,13 +39,21 @@ def topic_list() -> QuerySet[Topic]:
     return Topic.objects.select_related("parent")
 
 
+def claims_visible(*, user) -> QuerySet[Claim]:
+    """Claims the user may see, nothing loaded beyond the claims (list pages: claim_page_keys)."""
+    if can_see_unpublished(user):
+        return Claim.objects.all()
+    return Claim.objects.filter(review_state=PUBLISHED)
+
+
 def claim_list(*, user) -> QuerySet[Claim]:
     """Claims the user may see, with everything the API shows loaded in a fixed number of queries."""
     # A source's text can run to megabytes and a claim shows only its title: never load it here.
     # The forecast is prefetched, not joined: on a keyset page deep into the claims (ORDER BY id)
     # PostgreSQL merge-joins the forecast index from its first row, ~0.5 s at a million claims.
-    claims = (
-        Claim.objects.select_related("passage", "passage__source", "claimant")
+    return (
+        claims_visible(user=user)
+        .select_related("passage", "passage__source", "claimant")
         .defer("passage__source__text")
         .prefetch_related(
             Prefetch("forecast", queryset=Forecast.objects.only("id", "claim_id")),
@@ -51,9 +61,6 @@ def claim_list(*, user) -> QuerySet[Claim]:
             Prefetch("topics", queryset=Topic.objects.only("id", "name", "slug")),
         )
     )
-    if not can_see_unpublished(user):
-        claims = claims.filter(review_state=PUBLISHED)
-    return claims
 
 
 # What a page of a claim list selects: the id, and the keys a cursor continues from.
@@ -130,6 +137,7 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@functools.cache
 def _claim_json_expression() -> str:
     """SQL for one claim's list representation as JSON text, on the row of the claims table.
 
@@ -175,19 +183,22 @@ def json_rows_available() -> bool:
     return connection.vendor == "postgresql" and settings.TIME_ZONE == "UTC"
 
 
+def forecasts_visible(*, user) -> QuerySet[Forecast]:
+    """Forecasts the user may see, nothing loaded beyond them (list pages: forecast_page_keys)."""
+    if can_see_unpublished(user):
+        return Forecast.objects.all()
+    return Forecast.objects.filter(claim__review_state=PUBLISHED)
+
+
 def forecast_list(*, user) -> QuerySet[Forecast]:
-    forecasts = (
-        Forecast.objects.select_related(
-            "claim", "claim__claimant", "claim__passage", "claim__passage__source"
-        )
+    return (
+        forecasts_visible(user=user)
+        .select_related("claim", "claim__claimant", "claim__passage", "claim__passage__source")
         .defer("claim__passage__source__text")
         .prefetch_related(
             Prefetch("claim__topics", queryset=Topic.objects.only("id", "name", "slug")),
         )
     )
-    if not can_see_unpublished(user):
-        forecasts = forecasts.filter(claim__review_state=PUBLISHED)
-    return forecasts
 
 
 FORECAST_PAGE_KEYS = ("id", "modified_at")
@@ -249,6 +260,7 @@ def forecast_rows(ids: list[int]) -> tuple[list[dict], list[tuple]]:
     return forecasts, topics
 
 
+@functools.cache
 def _forecast_json_expression() -> str:
     """SQL for one forecast's list representation as JSON text (see _claim_json_expression),
     with its status on the day given as the one parameter."""

@@ -104,7 +104,7 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         """A page is found on the claims' own columns; on PostgreSQL the same query writes each
         claim's JSON, elsewhere (and for CSV) it is represented from plain rows."""
-        claims = self.filter_queryset(self.get_queryset())
+        claims = self.filter_queryset(selectors.claims_visible(user=request.user))
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
         page = self.paginate_queryset(selectors.claim_page_keys(claims, with_json=as_json))
         if as_json:
@@ -169,7 +169,7 @@ class ForecastViewSet(
 
     def list(self, request, *args, **kwargs):
         """A page is found on the forecasts' keys, with their JSON on PostgreSQL (as claims)."""
-        forecasts = self.filter_queryset(self.get_queryset())
+        forecasts = self.filter_queryset(selectors.forecasts_visible(user=request.user))
         today = timezone.localdate()
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
         page = self.paginate_queryset(selectors.forecast_page_keys(forecasts, with_json=as_json, today=today))
