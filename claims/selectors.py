@@ -64,7 +64,7 @@ def claim_list(*, user) -> QuerySet[Claim]:
 
 
 # What a page of a claim list selects: the id, and the keys a cursor continues from.
-CLAIM_PAGE_KEYS = ("id", "created_at", "modified_at")
+CLAIM_PAGE_KEYS = ("id", "modified_at")
 
 
 def claim_page_keys(claims: QuerySet[Claim], *, with_json: bool = False) -> QuerySet:
