@@ -265,6 +265,24 @@ def prewarm(database: str) -> float:
     return seconds
 
 
+WRITE_STATEMENT = "Sanctions will likely be extended by 2030."  # the write runs' claim
+
+
+def remove_bench_writes(database: str) -> None:
+    """Delete the draft claims the write runs created (and their history), so reruns measure
+    the same corpus: a run adds ~25,000 of them, newer than every generated claim."""
+    removed = psql(
+        "WITH gone AS (DELETE FROM claims_claim WHERE statement = $$"
+        + WRITE_STATEMENT
+        + "$$ AND review_state = 'draft' RETURNING id), "
+        "history AS (DELETE FROM claims_historicalclaim WHERE id IN (SELECT id FROM gone)) "
+        "SELECT count(*) FROM gone",
+        database,
+    )
+    log(f"removed {int(removed or 0):,} claims written by the benchmark")
+    psql("VACUUM ANALYZE claims_claim", database)
+
+
 def machine() -> dict:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -368,7 +386,7 @@ def bench_postgres(args, params, port=8801) -> dict:
     }
     write_body = {
         "passage": params["passage"],
-        "statement": "Sanctions will likely be extended by 2030.",
+        "statement": WRITE_STATEMENT,
         "kind": "assertion",
         "claimant": claimant,
         "topics": [],
@@ -420,7 +438,7 @@ def bench_floor(args, params, port=8802) -> dict:
         "source detail": f"{base}/source?id={params['source']}",
         "track record (top claimant)": f"{base}/track-record?actor={claimant}",
     }
-    write_body = {"passage": params["passage"], "statement": "Sanctions will likely be extended by 2030.",
+    write_body = {"passage": params["passage"], "statement": WRITE_STATEMENT,
                   "kind": "assertion", "claimant": claimant, "topics": []}  # fmt: skip
     results = {}
     with fresh_server_per_run(
@@ -737,8 +755,11 @@ def run(args) -> None:
         api, floor = previous["api"], previous["floor"]
     else:
         info["prewarm_seconds"] = prewarm(args.database)
-        api = bench_postgres(args, params)
-        floor = bench_floor(args, params)
+        try:
+            api = bench_postgres(args, params)
+            floor = bench_floor(args, params)
+        finally:
+            remove_bench_writes(args.database)
         (BENCH / ".data").mkdir(exist_ok=True)
         last_run.write_text(json.dumps({"api": api, "floor": floor}, indent=2))
     peer = {} if args.skip_peer else bench_peer(args, params)
