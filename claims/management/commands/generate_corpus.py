@@ -28,7 +28,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from claims import likelihood, track_records
+from claims import likelihood
+from claims.management.commands.rebuild_score_summaries import rebuild_summaries
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from sources.models import QUOTE_CONTEXT, Passage, Source, SourceRevision
 
@@ -756,17 +757,7 @@ class Command(BaseCommand):
             generator.reset_sequences()
         # Track records read these precomputed counts; without them each request would count an
         # actor's forecasts afresh (seconds for a prolific actor at 1M claims).
-        with (
-            transaction.atomic(),
-            tqdm(
-                total=len(actor_ids),
-                desc="Score summaries",
-                unit="actor",
-                disable=no_progress or options["verbosity"] == 0,
-                file=sys.stderr,
-            ) as bar,
-        ):
-            track_records.refresh_score_summaries(actor_ids, progress=bar.update)
+        rebuild_summaries(actor_ids, progress=not no_progress and options["verbosity"] > 0)
         counts = generator.counts
         self.stdout.write(
             f"{counts[Claim]} claims, {counts[Forecast]} forecasts, {counts[Verification]} verifications, "

@@ -10,6 +10,20 @@ from claims import track_records
 from claims.models import Actor, ActorScoreSummary
 
 
+def rebuild_summaries(actor_ids: list[int], *, progress: bool, replace_all: bool = False) -> None:
+    """Recompute these actors' score summaries in one transaction, with a progress bar on stderr;
+    replace_all first deletes every summary (for a rebuild of all actors)."""
+    with (
+        transaction.atomic(),
+        tqdm(
+            total=len(actor_ids), desc="Score summaries", unit="actor", disable=not progress, file=sys.stderr
+        ) as bar,
+    ):
+        if replace_all:
+            ActorScoreSummary.objects.all().delete()
+        track_records.refresh_score_summaries(actor_ids, progress=bar.update)
+
+
 class Command(BaseCommand):
     help = "Recompute the score summary of every actor from the verified forecasts."
 
@@ -19,17 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, actor=None, no_progress=False, **options):
         actor_ids = actor or list(Actor.objects.order_by("pk").values_list("pk", flat=True))
-        with (
-            transaction.atomic(),
-            tqdm(
-                total=len(actor_ids),
-                desc="Score summaries",
-                unit="actor",
-                disable=no_progress or options["verbosity"] == 0,
-                file=sys.stderr,
-            ) as bar,
-        ):
-            if not actor:
-                ActorScoreSummary.objects.all().delete()
-            track_records.refresh_score_summaries(actor_ids, progress=bar.update)
+        rebuild_summaries(
+            actor_ids, progress=not no_progress and options["verbosity"] > 0, replace_all=not actor
+        )
         self.stdout.write(self.style.SUCCESS(f"Rebuilt the score summaries of {len(actor_ids)} actor(s)."))
