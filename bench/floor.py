@@ -77,6 +77,17 @@ class Db:
         return self.connection.execute(sql, params).fetchone()
 
 
+def _numbered(count: int, url: str, results: list) -> dict:
+    """The first page of a page-numbered list, its count capped as the API caps it."""
+    return {
+        "count": min(count, COUNT_CAP),
+        "count_exact": count <= COUNT_CAP,
+        "next": f"{url}&page=2" if count > PAGE_SIZE else None,
+        "previous": None,
+        "results": results,
+    }
+
+
 def _page(db, where, params, order, url):
     rows = db.all(
         f"SELECT {CLAIM_COLUMNS} {CLAIM_FROM} WHERE {where} ORDER BY {order} LIMIT {PAGE_SIZE}", params
@@ -84,13 +95,7 @@ def _page(db, where, params, order, url):
     count = db.one(
         f"SELECT count(*) FROM (SELECT 1 FROM claims_claim c WHERE {where} LIMIT {COUNT_CAP + 1}) q", params
     )[0]
-    return {
-        "count": min(count, COUNT_CAP),
-        "count_exact": count <= COUNT_CAP,
-        "next": f"{url}&page=2" if count > PAGE_SIZE else None,
-        "previous": None,
-        "results": [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows],
-    }
+    return _numbered(count, url, [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows])
 
 
 def claims(db, q, url):
@@ -123,13 +128,7 @@ def search(db, q, url):
         f"c.search_vector @@ {tsquery} LIMIT {COUNT_CAP + 1}) q",
         [q["search"]],
     )[0]
-    return {
-        "count": min(count, COUNT_CAP),
-        "count_exact": count <= COUNT_CAP,
-        "next": f"{url}&page=2" if count > PAGE_SIZE else None,
-        "previous": None,
-        "results": [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows],
-    }
+    return _numbered(count, url, [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows])
 
 
 def cursor(db, q, url):
@@ -194,13 +193,7 @@ def forecasts(db, q, url):
              "status": row_status, "verified_at": verified_at, "created_at": created_at,
              "modified_at": modified_at}
         )  # fmt: skip
-    return {
-        "count": min(count, COUNT_CAP),
-        "count_exact": count <= COUNT_CAP,
-        "next": f"{url}&page=2" if count > PAGE_SIZE else None,
-        "previous": None,
-        "results": results,
-    }
+    return _numbered(count, url, results)
 
 
 def source(db, q, url):

@@ -307,11 +307,16 @@ class Forecast(models.Model):
 
     def status_on(self, today):
         """The status on a given day: the latest verdict, else due or open."""
-        if self.verdict:
-            return self.verdict
-        if self.resolve_by is not None and self.resolve_by < today:
-            return self.Status.DUE
-        return self.Status.OPEN
+        return self.status_of(self.verdict, self.resolve_by, today)
+
+    @classmethod
+    def status_of(cls, verdict: str, resolve_by, today) -> str:
+        """status_on for a forecast read as plain values (a list row)."""
+        if verdict:
+            return verdict
+        if resolve_by is not None and resolve_by < today:
+            return cls.Status.DUE
+        return cls.Status.OPEN
 
 
 class Verification(models.Model):

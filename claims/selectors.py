@@ -213,7 +213,8 @@ def forecast_page_keys(forecasts: QuerySet[Forecast], *, with_json: bool = False
     return forecasts.values(*FORECAST_PAGE_KEYS)
 
 
-_FORECAST_COLUMNS = (
+# A forecast's own columns as the API shows them, in the representation's order.
+FORECAST_COLUMNS = (
     "outcome",
     "made_on",
     "horizon_text",
@@ -244,7 +245,7 @@ def forecast_rows(ids: list[int]) -> tuple[list[dict], list[tuple]]:
             "claim__claimant__kind",
             "claim__passage__source_id",
             "claim__review_state",
-            *_FORECAST_COLUMNS,
+            *FORECAST_COLUMNS,
             "verdict",
             "verified_at",
             "created_at",
@@ -268,7 +269,7 @@ def _forecast_json_expression() -> str:
 
     forecast = _table(Forecast)
     columns = ", ".join(
-        f"'{name}', {forecast}.{connection.ops.quote_name(name)}" for name in _FORECAST_COLUMNS
+        f"'{name}', {forecast}.{connection.ops.quote_name(name)}" for name in FORECAST_COLUMNS
     )
     return f"""(
         SELECT json_build_object(

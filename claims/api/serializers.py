@@ -4,6 +4,8 @@ Read and write shapes differ: reads nest what a client needs to show a row,
 writes take ids. Serializers validate shape only; services hold the rules.
 """
 
+import datetime as dt
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -129,12 +131,8 @@ def claim_representations(ids: list[int]) -> list[dict]:
     deep cursor page of 50 claims ~11 ms of Python against ~5 ms of SQL (BENCHMARKS.md).
     tests/perf/test_fast_representations.py holds it equal to the generic representation."""
     claims, subject_rows, topic_rows = selectors.claim_rows(ids)
-    subjects: dict[int, list] = {}
-    for claim_id, actor_id, name, kind in subject_rows:
-        subjects.setdefault(claim_id, []).append({"id": actor_id, "name": name, "kind": kind})
-    topics: dict[int, list] = {}
-    for claim_id, topic_id, name, slug in topic_rows:
-        topics.setdefault(claim_id, []).append({"id": topic_id, "name": name, "slug": slug})
+    subjects = _by_claim(subject_rows, ("id", "name", "kind"))
+    topics = _by_claim(topic_rows, ("id", "name", "slug"))
     by_id = {}
     for row in claims:
         claim_id = row["id"]
@@ -169,18 +167,10 @@ def forecast_representations(ids: list[int], *, today) -> list[dict]:
     """ForecastSerializer's representation of these forecasts, in this order, for a list page,
     built from plain rows, as claim_representations."""
     forecasts, topic_rows = selectors.forecast_rows(ids)
-    topics: dict[int, list] = {}
-    for claim_id, topic_id, name, slug in topic_rows:
-        topics.setdefault(claim_id, []).append({"id": topic_id, "name": name, "slug": slug})
+    topics = _by_claim(topic_rows, ("id", "name", "slug"))
     by_id = {}
     for row in forecasts:
         claimant_id = row["claim__claimant_id"]
-        if row["verdict"]:
-            status = row["verdict"]
-        elif row["resolve_by"] is not None and row["resolve_by"] < today:
-            status = Forecast.Status.DUE.value
-        else:
-            status = Forecast.Status.OPEN.value
         by_id[row["id"]] = {
             "id": row["id"],
             "claim": {
@@ -197,19 +187,8 @@ def forecast_representations(ids: list[int], *, today) -> list[dict]:
                 "topics": topics.get(row["claim_id"], []),
                 "review_state": row["claim__review_state"],
             },
-            "outcome": row["outcome"],
-            "made_on": _date_text(row["made_on"]),
-            "horizon_text": row["horizon_text"],
-            "resolve_by": _date_text(row["resolve_by"]),
-            "likelihood_phrase": row["likelihood_phrase"],
-            "lexicon": row["lexicon"],
-            "phrase_applies_to": row["phrase_applies_to"],
-            "probability_low": row["probability_low"],
-            "probability_high": row["probability_high"],
-            "probability": row["probability"],
-            "resolution_criteria": row["resolution_criteria"],
-            "condition": row["condition"],
-            "status": status,
+            **{name: _date_text(row[name]) for name in selectors.FORECAST_COLUMNS},
+            "status": Forecast.status_of(row["verdict"], row["resolve_by"], today),
             "verified_at": datetime_text(row["verified_at"]),
             "created_at": datetime_text(row["created_at"]),
             "modified_at": datetime_text(row["modified_at"]),
@@ -217,8 +196,18 @@ def forecast_representations(ids: list[int], *, today) -> list[dict]:
     return [by_id[forecast_id] for forecast_id in ids if forecast_id in by_id]
 
 
+def _by_claim(rows, keys: tuple[str, ...]) -> dict[int, list[dict]]:
+    """(claim id, *values) rows as each claim's list of {key: value}, in the rows' order."""
+    grouped: dict[int, list[dict]] = {}
+    for claim_id, *values in rows:
+        grouped.setdefault(claim_id, []).append(dict(zip(keys, values, strict=True)))
+    return grouped
+
+
 def _date_text(value):
-    return None if value is None else value.isoformat()
+    """A date as DRF writes it (ISO 8601); any other value as it is."""
+    is_date = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    return value.isoformat() if is_date else value
 
 
 def datetime_text(value):
@@ -266,18 +255,7 @@ class ForecastSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "claim",
-            "outcome",
-            "made_on",
-            "horizon_text",
-            "resolve_by",
-            "likelihood_phrase",
-            "lexicon",
-            "phrase_applies_to",
-            "probability_low",
-            "probability_high",
-            "probability",
-            "resolution_criteria",
-            "condition",
+            *selectors.FORECAST_COLUMNS,
             "status",
             "verified_at",
             "created_at",
@@ -297,21 +275,7 @@ class ForecastWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Forecast
-        fields = [
-            "claim",
-            "outcome",
-            "made_on",
-            "horizon_text",
-            "resolve_by",
-            "likelihood_phrase",
-            "lexicon",
-            "phrase_applies_to",
-            "probability_low",
-            "probability_high",
-            "probability",
-            "resolution_criteria",
-            "condition",
-        ]
+        fields = ["claim", *selectors.FORECAST_COLUMNS]
         extra_kwargs = {"made_on": {"required": False}}
 
 
