@@ -124,7 +124,7 @@ def claim_rows(ids: list[int]) -> tuple[list[dict], list[tuple], list[tuple]]:
     return claims, subjects, topics
 
 
-def _iso_utc(column: str) -> str:
+def iso_utc_sql(column: str) -> str:
     """SQL writing a timestamptz as DRF writes a datetime in UTC: ISO 8601, "Z", and microseconds
     only when there are any (Python's isoformat; PostgreSQL's own output trims trailing zeros)."""
     return (
@@ -133,7 +133,7 @@ def _iso_utc(column: str) -> str:
     )
 
 
-def _table(model) -> str:
+def table_sql(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -147,7 +147,7 @@ def _claim_json_expression() -> str:
     """
     from sources.models import Passage, Source
 
-    claim, actor, topic = _table(Claim), _table(Actor), _table(Topic)
+    claim, actor, topic = table_sql(Claim), table_sql(Actor), table_sql(Topic)
     return f"""json_build_object(
         'id', {claim}.id, 'statement', {claim}.statement, 'kind', {claim}.kind,
         'review_state', {claim}.review_state,
@@ -155,7 +155,7 @@ def _claim_json_expression() -> str:
             SELECT json_build_object(
                 'id', p.id, 'source', p.source_id, 'source_title', s.title, 'start', p.start,
                 'end', p."end", 'exact', p.exact, 'anchor_status', p.anchor_status)
-            FROM {_table(Passage)} p JOIN {_table(Source)} s ON s.id = p.source_id
+            FROM {table_sql(Passage)} p JOIN {table_sql(Source)} s ON s.id = p.source_id
             WHERE p.id = {claim}.passage_id),
         'claimant', (
             SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind)
@@ -163,17 +163,17 @@ def _claim_json_expression() -> str:
         'subjects', coalesce((
             SELECT json_agg(json_build_object('id', x.id, 'name', x.name, 'kind', x.kind)
                             ORDER BY x.name, x.id)
-            FROM {_table(Claim.subjects.through)} cs JOIN {actor} x ON x.id = cs.actor_id
+            FROM {table_sql(Claim.subjects.through)} cs JOIN {actor} x ON x.id = cs.actor_id
             WHERE cs.claim_id = {claim}.id), '[]'),
         'topics', coalesce((
             SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
                             ORDER BY t.name, t.id)
-            FROM {_table(Claim.topics.through)} ct JOIN {topic} t ON t.id = ct.topic_id
+            FROM {table_sql(Claim.topics.through)} ct JOIN {topic} t ON t.id = ct.topic_id
             WHERE ct.claim_id = {claim}.id), '[]'),
-        'forecast', (SELECT f.id FROM {_table(Forecast)} f WHERE f.claim_id = {claim}.id),
-        'reviewed_at', {_iso_utc(f"{claim}.reviewed_at")},
-        'created_at', {_iso_utc(f"{claim}.created_at")},
-        'modified_at', {_iso_utc(f"{claim}.modified_at")}
+        'forecast', (SELECT f.id FROM {table_sql(Forecast)} f WHERE f.claim_id = {claim}.id),
+        'reviewed_at', {iso_utc_sql(f"{claim}.reviewed_at")},
+        'created_at', {iso_utc_sql(f"{claim}.created_at")},
+        'modified_at', {iso_utc_sql(f"{claim}.modified_at")}
     )::text"""
 
 
@@ -267,7 +267,7 @@ def _forecast_json_expression() -> str:
     with its status on the day given as the one parameter."""
     from sources.models import Passage
 
-    forecast = _table(Forecast)
+    forecast = table_sql(Forecast)
     columns = ", ".join(
         f"'{name}', {forecast}.{connection.ops.quote_name(name)}" for name in FORECAST_COLUMNS
     )
@@ -278,22 +278,22 @@ def _forecast_json_expression() -> str:
                 'id', c.id, 'statement', c.statement,
                 'claimant', (
                     SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind)
-                    FROM {_table(Actor)} a WHERE a.id = c.claimant_id),
-                'source', (SELECT p.source_id FROM {_table(Passage)} p WHERE p.id = c.passage_id),
+                    FROM {table_sql(Actor)} a WHERE a.id = c.claimant_id),
+                'source', (SELECT p.source_id FROM {table_sql(Passage)} p WHERE p.id = c.passage_id),
                 'topics', coalesce((
                     SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug)
                                     ORDER BY t.name, t.id)
-                    FROM {_table(Claim.topics.through)} ct JOIN {_table(Topic)} t ON t.id = ct.topic_id
+                    FROM {table_sql(Claim.topics.through)} ct JOIN {table_sql(Topic)} t ON t.id = ct.topic_id
                     WHERE ct.claim_id = c.id), '[]'),
                 'review_state', c.review_state),
             {columns},
             'status', CASE WHEN {forecast}.verdict <> '' THEN {forecast}.verdict
                 WHEN {forecast}.resolve_by < %s THEN 'due' ELSE 'open' END,
-            'verified_at', {_iso_utc(f"{forecast}.verified_at")},
-            'created_at', {_iso_utc(f"{forecast}.created_at")},
-            'modified_at', {_iso_utc(f"{forecast}.modified_at")}
+            'verified_at', {iso_utc_sql(f"{forecast}.verified_at")},
+            'created_at', {iso_utc_sql(f"{forecast}.created_at")},
+            'modified_at', {iso_utc_sql(f"{forecast}.modified_at")}
         )::text
-        FROM {_table(Claim)} c WHERE c.id = {forecast}.claim_id
+        FROM {table_sql(Claim)} c WHERE c.id = {forecast}.claim_id
     )"""
 
 

@@ -4,9 +4,12 @@ import csv
 import datetime as dt
 import io
 import json
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -20,6 +23,7 @@ from claims.api.serializers import (
 from claims.models import Claim
 from sources import selectors as source_selectors
 from sources.api.serializers import SourceDetailSerializer, SourceListSerializer
+from sources.models import Source
 from tests import factories
 
 
@@ -99,6 +103,57 @@ def test_fast_source_representations_equal_the_generic_ones():
     assert [a["name"] for a in detail["authors"]] == ["Ann Author", "Zed Author"]
     assert detail["passage_count"] == 1
     assert detail["published_on"] == "2022-01-19"
+
+
+@pytest.mark.django_db
+def test_the_source_detail_statement_equals_the_generic_representation():
+    if not selectors.json_rows_available():
+        pytest.skip("the source detail's single statement runs on PostgreSQL only")
+    authors = [factories.make_actor("Zed Author"), factories.make_actor("Ann Author")]
+    full = factories.make_source(
+        title='Quotes " and \\ and ünïcode',
+        publisher="Example Press",
+        authors=authors,
+        url="https://example.org/report",
+        provenance={
+            "title": {"basis": "stated"},
+            "published_on": {"basis": "inferred", "evidence": 'the URL, "/2022/01/"'},
+        },
+        notes="Checked against the PDF.",
+        text=factories.SAMPLE_TEXT + 'A text with\ttabs, "quotes" and ünïcode. ' * 2000,
+    )
+    factories.make_passage(source=full)
+    bare = factories.make_source(title="Bare", published_on=None)
+    # Python leaves out zero microseconds ("…:00Z"); PostgreSQL must write the same text.
+    Source.objects.filter(pk=bare.pk).update(created_at=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    for pk in (full.pk, bare.pk):
+        detail = source_selectors.source_detail().get(pk=pk)
+        assert source_selectors.source_representation(pk) == generic_source(SourceDetailSerializer, detail)
+    with CaptureQueriesContext(connection) as queries:
+        full_row = source_selectors.source_representation(full.pk)
+    assert len(queries) == 1
+    assert list(full_row) == SourceDetailSerializer.Meta.fields
+    assert [a["name"] for a in full_row["authors"]] == ["Ann Author", "Zed Author"]
+    assert full_row["passage_count"] == 1
+    assert source_selectors.source_representation(bare.pk)["created_at"] == "2026-01-02T03:04:05Z"
+    assert source_selectors.source_representation(bare.pk)["authors"] == []
+
+
+@pytest.mark.django_db
+def test_a_source_detail_is_the_same_answer_on_both_paths(anon_client):
+    source = factories.make_source(authors=[factories.make_actor("Ann Author")])
+    factories.make_passage(source=source)
+    url = f"/api/v1/sources/{source.pk}/"
+    fast = anon_client.get(url)
+    with mock.patch("sources.api.views.json_rows_available", return_value=False):
+        generic_response = anon_client.get(url)
+    assert fast.status_code == generic_response.status_code == 200
+    assert fast.json() == generic_response.json()
+    assert fast["ETag"] == generic_response["ETag"]
+    for missing in (f"/api/v1/sources/{source.pk + 1000}/", "/api/v1/sources/not-a-number/"):
+        response = anon_client.get(missing)
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
 
 
 @pytest.mark.django_db
