@@ -157,7 +157,12 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["review_state", "kind"], name="claim_state_kind_idx"),
-            models.Index(fields=["claimant", "review_state"], name="claim_claimant_state_idx"),
+            # Ending in the id, a claimant's visible claims come out in id order, from the index
+            # alone: counting a claimant's due forecasts merge-joins them with the forecasts.
+            models.Index(fields=["claimant", "review_state", "id"], name="claim_claimant_state_id_idx"),
+            # The same for all visible claims, for counts that merge-join on the claim id
+            # (claims with a topic).
+            models.Index(fields=["review_state", "id"], name="claim_state_id_idx"),
             models.Index(fields=["-created_at", "-id"], name="claim_created_idx"),
             # Public lists are published claims, newest first: without the state in the index,
             # PostgreSQL walked past ~28k newer drafts to find a page at a million claims.
@@ -296,6 +301,10 @@ class Forecast(models.Model):
         indexes = [
             models.Index(fields=["resolve_by", "id"], name="forecast_resolve_by_idx"),
             models.Index(fields=["verdict", "resolve_by"], name="forecast_verdict_idx"),
+            # Forecasts with a verdict (or none), in claim order, with the date that tells due
+            # from open: a claimant's due forecasts are counted from two indexes, no table rows
+            # (43 ms to 6 ms for the most prolific claimant at a million claims).
+            models.Index(fields=["verdict", "claim", "resolve_by"], name="forecast_verdict_claim_idx"),
             models.Index(fields=["probability"], name="forecast_probability_idx"),
         ]
 
