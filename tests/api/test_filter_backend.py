@@ -1,12 +1,16 @@
 """List filters: applied when the query string names one, skipped (same rows) when it names none."""
 
+import django_filters
 import pytest
+from django import forms
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+import sources.filters  # noqa: F401 - registers the sources' FilterSets for the check below
 from claims.api.views import ClaimViewSet
+from claims.filters import ClaimFilter
 from claims.models import Claim
-from config.filters import FilterBackend
+from config.filters import FilterBackend, narrowed
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,43 @@ def test_the_backend_builds_no_filterset_when_no_filter_is_named():
     named = Request(APIRequestFactory().get("/api/v1/claims/?kind=assertion"))
     assert FilterBackend().filter_queryset(unnamed, claims, view) is claims
     assert FilterBackend().filter_queryset(named, claims, view) is not claims
+
+
+def test_two_named_filters_are_both_applied(anon_client, editor):
+    topic = factories.make_topic("Ukraine")
+    with_topic = factories.make_claim(published=True, kind=Claim.Kind.ASSERTION, topics=[topic])
+    factories.make_claim(published=True, kind=Claim.Kind.RECOMMENDATION, topics=[topic])
+    factories.make_claim(published=True, kind=Claim.Kind.ASSERTION)
+    assert ids(anon_client.get(f"/api/v1/claims/?kind=assertion&topic={topic.slug}")) == [with_topic.pk]
+    assert ids(anon_client.get(f"/api/v1/claims/?topic={topic.pk}&kind=assertion")) == [with_topic.pk]
+
+
+def test_the_narrowed_filterset_holds_only_the_named_filters_and_is_built_once():
+    both = narrowed(ClaimFilter, frozenset({"kind", "topic"}))
+    assert set(both.base_filters) == {"kind", "topic"}
+    assert narrowed(ClaimFilter, frozenset({"topic", "kind"})) is both
+    assert issubclass(both, ClaimFilter) and both.__name__ == "ClaimFilter"
+    assert set(ClaimFilter.base_filters) > {"kind", "topic", "review_state"}
+
+
+def _api_filtersets():
+    found, pending = [], [django_filters.FilterSet]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] in {"claims", "sources"}:
+            found.append(cls)
+    return found
+
+
+def test_every_api_filter_reads_only_its_own_parameter_and_has_no_default():
+    """What FilterBackend relies on when it builds only the filters a request names."""
+    filtersets = _api_filtersets()
+    assert {cls.__name__ for cls in filtersets} >= {"ClaimFilter", "ForecastFilter", "SourceFilter"}
+    for filterset_class in filtersets:
+        for name, filter_ in filterset_class.base_filters.items():
+            field = filter_.field
+            where = f"{filterset_class.__name__}.{name}"
+            assert not isinstance(field.widget, forms.MultiWidget), f"{where} reads suffixed parameters"
+            assert not field.required, f"{where} is required"
+            assert field.initial is None and "initial" not in filter_.extra, f"{where} has a default"
