@@ -355,12 +355,18 @@ def fresh_server_per_run(factory):
         _server_factory = None
 
 
-def run_load(name, url, args, results, *, script=None, check_data=None, check_headers=None):
+def run_load(name, url, args, results, *, script=None, check_data=None, check_headers=None, single=True):
+    """Load one endpoint at args.connections; with single, then time it with one connection too
+    (p50_single: a request's own latency, without waiting behind 15 others on two cores)."""
     with _server_factory() if _server_factory else contextlib.nullcontext():
         status, body, headers = fetch(url, data=check_data, headers=check_headers)
         if status >= 300:
             raise SystemExit(f"{name}: {url} answered {status}: {body[:300]!r}")
         result = wrk(url, duration=args.duration, connections=args.connections, script=script)
+        if single:
+            time.sleep(1)  # let the workers finish what the loaded run left queued
+            alone = wrk(url, duration=max(3, args.duration // 2), connections=1, threads=1, warmup=0)
+            result["p50_single"] = alone["p50"] if alone["requests"] else None
     result["bytes"] = len(body)
     result["x_queries"] = headers.get("X-Queries")
     results[name] = result
@@ -420,7 +426,8 @@ def bench_postgres(args, params, port=8801) -> dict:
             run_load(name, url, args, results)
         script = post_script(BENCH / ".post_claim.lua", write_body, write_headers)
         run_load("create claim (token)", f"{base}/claims/", args, results, script=script,
-                 check_data=json.dumps(write_body).encode(), check_headers=write_headers)  # fmt: skip
+                 check_data=json.dumps(write_body).encode(), check_headers=write_headers,
+                 single=False)  # fmt: skip
     for name, result in results.items():
         result["queries"] = counts[name]["queries"]
     return results
@@ -451,7 +458,8 @@ def bench_floor(args, params, port=8802) -> dict:
         headers = {"Content-Type": "application/json"}
         script = post_script(BENCH / ".post_floor.lua", write_body, headers)
         run_load("create claim (token)", f"{base}/claims", args, results, script=script,
-                 check_data=json.dumps(write_body).encode(), check_headers=headers)  # fmt: skip
+                 check_data=json.dumps(write_body).encode(), check_headers=headers,
+                 single=False)  # fmt: skip
     for result in results.values():
         result["queries"] = int(result["x_queries"]) if result["x_queries"] else None
     return results
@@ -504,7 +512,7 @@ def bench_peer(args, params) -> dict:
         )
     ):
         for name, (url, _) in pairs.items():
-            run_load(f"api {name}", url, args, results)
+            run_load(f"api {name}", url, args, results, single=False)
     command = [
         str(datasette_bin()), "serve", "--immutable", str(sqlite_path), "--host", "127.0.0.1",
         "--port", str(ds_port), "--setting", "sql_time_limit_ms", "10000",
@@ -513,7 +521,7 @@ def bench_peer(args, params) -> dict:
         lambda: Server("datasette", command, dict(os.environ), ds_port, f"/{db_name}.json")
     ):
         for name, (_, url) in pairs.items():
-            run_load(f"datasette {name}", url, args, results)
+            run_load(f"datasette {name}", url, args, results, single=False)
     return results
 
 
@@ -530,6 +538,11 @@ def rps(result) -> str:
 
 def ms(result, key) -> str:
     return f"{result[key]:.1f}" if result.get("requests") else "> 10000"
+
+
+def single(result) -> str:
+    value = result.get("p50_single")
+    return "–" if value is None else f"{value:.1f}"
 
 
 def ratio(a, b, style="percent") -> str:
@@ -593,7 +606,9 @@ def report(args, info, params, generated, api, floor, peer) -> str:
         "",
         "The floor is bench/floor.py: the same JSON from hand-written SQL with psycopg and orjson, under the "
         "same gunicorn. Queries: SQL statements per request (API counted in-process with the same settings, "
-        "throttle cache included).",
+        'throttle cache included). "1 conn": the median with a single client, after the loaded run: a '
+        f"request's own time, where at {args.connections} connections on these cores most of the p50 is "
+        "waiting for a worker.",
         "",
         fmt_row(
             [
@@ -601,14 +616,17 @@ def report(args, info, params, generated, api, floor, peer) -> str:
                 "req/s",
                 "p50 ms",
                 "p99 ms",
+                "p50 ms, 1 conn",
                 "queries",
                 "floor req/s",
                 "floor p50 ms",
+                "floor p99 ms",
+                "floor p50 ms, 1 conn",
                 "floor queries",
                 "API/floor",
             ]
         ),
-        fmt_row(["---"] * 9),
+        fmt_row(["---"] * 12),
     ]
     for name, result in api.items():
         base = floor.get(name, {})
@@ -620,9 +638,12 @@ def report(args, info, params, generated, api, floor, peer) -> str:
                     rps(result),
                     ms(result, "p50"),
                     ms(result, "p99"),
+                    single(result),
                     result.get("queries", "–"),
                     rps(base) if base else "–",
                     ms(base, "p50") if base else "–",
+                    ms(base, "p99") if base else "–",
+                    single(base),
                     base.get("queries", "–"),
                     ratio(result, base),
                 ]
