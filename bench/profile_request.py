@@ -75,7 +75,11 @@ def main() -> None:
 
     def call(path):
         data = args.post.encode() if args.post else b""
-        return b"".join(app(environ_for(path, args.token, data), start_response))
+        response = app(environ_for(path, args.token, data), start_response)
+        try:
+            return b"".join(response)
+        finally:
+            response.close()  # as a WSGI server does: request_finished and its handlers run
 
     for path in args.paths:
         body = call(path)  # warm
