@@ -4,6 +4,7 @@ Three queries whatever the number of forecasts: the forecasts with their claiman
 the topics of their claims, the authors of their sources.
 """
 
+import bisect
 import functools
 import math
 from collections import defaultdict
@@ -268,9 +269,45 @@ def _parts(role: str, actor_ids: list[int], forecast_ids: list[int] | None = Non
     }
 
 
+def _canonical_key(row: list) -> list:
+    return [(True, 0) if value is None else (False, value) for value in row]
+
+
 def _canonical(rows: list[list]) -> list[list]:
     """Rows in one order whatever the database's collation and NULL ordering."""
-    return sorted(rows, key=lambda row: [(True, 0) if value is None else (False, value) for value in row])
+    return sorted(rows, key=_canonical_key)
+
+
+def _merged(rows: list[list], old: list[list], new: list[list]) -> list[list] | None:
+    """Counted rows (canonical order) with `old`'s counts taken away and `new`'s added, still in
+    canonical order; None when a count would go below zero.
+
+    Only the rows of the changed cells move: the others are kept in place, the changed ones
+    inserted where they belong. Re-sorting all of them took ~0.5 s of a verdict on the most
+    prolific claimant's forecast at a million claims.
+    """
+    delta = defaultdict(int)
+    for changed, sign in ((old, -1), (new, 1)):
+        for *key, n in changed:
+            delta[tuple(key)] += sign * n
+    if not delta:
+        return rows
+    seconds = {key[1] for key in delta}  # a cheap test before building a row's whole key
+    current, kept = {}, []
+    for row in rows:
+        if row[1] in seconds:
+            key = tuple(row[:-1])
+            if key in delta:
+                current[key] = row[-1]
+                continue
+        kept.append(row)
+    for key, change in delta.items():
+        n = current.get(key, 0) + change
+        if n < 0:
+            return None
+        if n:
+            bisect.insort(kept, [*key, n], key=_canonical_key)
+    return kept
 
 
 def _recent(role: str, actor_ids: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -317,11 +354,13 @@ def compute_score_summary(actor_id: int) -> dict:
     return compute_score_summaries([actor_id])[actor_id]
 
 
-def _top_keys(rows: list[list]) -> tuple[int, list]:
-    """The number of keys among these (key, cell..., n) rows, and the BREAKDOWN_LIMIT with most forecasts."""
+def _top_keys(rows: list[list], published_only: bool) -> tuple[int, list]:
+    """The number of keys among these (published, key, cell..., n) rows that the scope sees,
+    and the BREAKDOWN_LIMIT with most forecasts."""
     counts = defaultdict(int)
-    for key, *cell in rows:
-        counts[key] += cell[-1]
+    for row in rows:
+        if row[0] or not published_only:
+            counts[row[1]] += row[-1]
     ranked = sorted(counts, key=lambda key: (-counts[key], key))
     return len(ranked), ranked[:BREAKDOWN_LIMIT]
 
@@ -356,8 +395,41 @@ def apply_contributions(before: dict, after: dict, newest: int | None = None) ->
         if data is None:  # no counts yet, or counts that would go negative: start from scratch
             refresh_score_summaries([actor_id])
             continue
-        row.data, row.records = data, precomputed_records(data)
+        row.data = data
+        row.records = _updated_records(row.records, data, _changes(actor_id, before, after))
         row.save(update_fields=["data", "records", "computed_at"])
+
+
+def _changes(actor_id: int, before: dict, after: dict) -> dict[str, dict[str, set]]:
+    """By role, the phrases and the keys of each breakdown whose groups a change touched:
+    those of the changed forecasts' cells, before and after."""
+    changes = {}
+    for role in ROLES:
+        parts = [part for part in (before.get((actor_id, role)), after.get((actor_id, role))) if part]
+        if not parts:
+            continue
+        cells = [row for part in parts for row in part.get("cells", [])]
+        changed = {"phrases": {row[1].strip().lower() for row in cells if row[1].strip()}}
+        for dimension in ROLE_DIMENSIONS[role]:
+            changed[dimension] = {row[1] for part in parts for row in part.get(dimension, [])}
+        changes[role] = changed
+    return changes
+
+
+def _updated_records(records: dict | None, data: dict, changes: dict[str, dict[str, set]]) -> dict:
+    """precomputed_records(data), from the records stored before a change: the groups the
+    change touched are aggregated again, the others kept. For the most prolific claimant at a
+    million claims a verdict spent ~0.8 s recomputing all of them."""
+    if not records:
+        return precomputed_records(data)
+    for scope in ("all", "published"):
+        scoped = records[scope]
+        scoped["recent"] = {role: data[role]["recent"][scope] for role in ROLES}
+        for role, changed in changes.items():
+            scoped[role] = _role_record(
+                data[role], role, scope == "published", scoring.DEFAULT_BINS, scoped[role], changed
+            )
+    return records
 
 
 def _applied(data: dict, actor_id: int, before: dict, after: dict, newest: int | None) -> dict | None:
@@ -366,17 +438,10 @@ def _applied(data: dict, actor_id: int, before: dict, after: dict, newest: int |
         if old is None and new is None:
             continue
         for part in ["cells", *ROLE_DIMENSIONS[role]]:
-            counts = defaultdict(int)
-            for cells, sign in (
-                (data[role][part], 1),
-                ((old or {}).get(part, []), -1),
-                ((new or {}).get(part, []), 1),
-            ):
-                for *key, n in cells:
-                    counts[tuple(key)] += sign * n
-            if any(n < 0 for n in counts.values()):
+            merged = _merged(data[role][part], (old or {}).get(part, []), (new or {}).get(part, []))
+            if merged is None:
                 return None
-            data[role][part] = _canonical([[*key, n] for key, n in counts.items() if n])
+            data[role][part] = merged
         if newest is None:
             data[role]["recent"] = _recent(role, [actor_id])[actor_id]
             continue
@@ -435,8 +500,12 @@ def _score_summary(actor_id: int) -> dict:
     return summary if summary is not None else compute_score_summary(actor_id)
 
 
-def _visible(rows, published_only: bool):
-    return [row[1:] for row in rows if row[0] or not published_only]
+def _visible(rows, published_only: bool, keys: set | None = None):
+    """The rows one scope sees, without their published flag; with keys, only rows whose
+    second value (a breakdown's key) is one of them."""
+    if keys is None:
+        return [row[1:] for row in rows if row[0] or not published_only]
+    return [row[1:] for row in rows if row[1] in keys and (row[0] or not published_only)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -532,41 +601,68 @@ def _names(records: dict) -> dict[str, dict]:
     }
 
 
-def _role_record(role_data: dict, role: str, published_only: bool, bins: int) -> dict:
+def _role_record(
+    role_data: dict,
+    role: str,
+    published_only: bool,
+    bins: int,
+    previous: dict | None = None,
+    changed: dict[str, set] | None = None,
+) -> dict:
+    """One role's record (summary and breakdowns) from its counted cells.
+
+    With `previous` (this record before a change) and `changed` (the phrases and the keys of
+    each breakdown the change touched), only those groups are aggregated again; the others
+    are taken from `previous`. The result is the same as computing every group: rows are
+    ordered by their content alone (_sorted_breakdown), whatever order they were built in.
+    """
     cells = _visible(role_data["cells"], published_only)
     record = aggregate_data(_aggregate_cells([cell[1:] for cell in cells], bins))
+    wanted = None if previous is None else changed["phrases"]
     by_phrase = defaultdict(list)
     for phrase, *cell in cells:
-        if phrase.strip():
-            by_phrase[phrase.strip().lower()].append(cell)
-    record["by_likelihood_phrase"] = _sorted_breakdown(
-        [
-            {"phrase": phrase, **aggregate_data(_aggregate_cells(group, bins))}
-            for phrase, group in by_phrase.items()
-        ]
-    )
+        phrase = phrase.strip().lower()
+        if phrase and (wanted is None or phrase in wanted):
+            by_phrase[phrase].append(cell)
+    rows = {} if previous is None else {row["phrase"]: row for row in previous["by_likelihood_phrase"]}
+    for phrase in wanted or ():
+        rows.pop(phrase, None)
+    for phrase, group in by_phrase.items():
+        rows[phrase] = {"phrase": phrase, **aggregate_data(_aggregate_cells(group, bins))}
+    record["by_likelihood_phrase"] = _sorted_breakdown(list(rows.values()))
     for dimension in ROLE_DIMENSIONS[role]:
-        groups = _grouped(_visible(role_data[dimension], published_only))
-        if dimension in LIMITED_DIMENSIONS:
-            total, listed = _top_keys(_visible(role_data[dimension], published_only))
-            groups = {key: groups[key] for key in listed}
+        counted = role_data[dimension]
+        limited = dimension in LIMITED_DIMENSIONS
+        if limited:
+            total, listed = _top_keys(counted, published_only)
             record[f"{dimension}_count"] = total
-        record[f"by_{dimension}"] = _sorted_breakdown(
-            [
-                {"id": key, "name": "", **aggregate_data(_aggregate_cells(group, bins))}
-                for key, group in groups.items()
-            ]
-        )
+        if previous is None:
+            rows, todo = {}, set(listed) if limited else None
+        else:
+            rows = {row["id"]: row for row in previous[f"by_{dimension}"]}
+            for key in changed[dimension]:
+                rows.pop(key, None)
+            todo = set(changed[dimension])
+            if limited:  # and the keys that have just entered the top BREAKDOWN_LIMIT
+                todo = (todo | {key for key in listed if key not in rows}) & set(listed)
+        for key, group in _grouped(_visible(counted, published_only, keys=todo)).items():
+            rows[key] = {"id": key, "name": "", **aggregate_data(_aggregate_cells(group, bins))}
+        if limited:
+            rows = {key: rows[key] for key in listed}
+        record[f"by_{dimension}"] = _sorted_breakdown(list(rows.values()))
     return record
 
 
 def _sorted_breakdown(rows: list[dict]) -> list[dict]:
+    """Best mean Brier first (unscored-only rows last), then most forecasts, then by name (or
+    phrase), then by id: an order that depends on the rows alone."""
     rows.sort(
         key=lambda row: (
             row["mean_brier"] is None,
             row["mean_brier"] or 0,
             -row["count"],
             str(row.get("name", row.get("phrase"))),
+            -1 if row.get("id") is None else row["id"],
         )
     )
     return rows

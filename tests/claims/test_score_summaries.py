@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from claims import scoring, services, track_records
-from claims.models import ActorScoreSummary
+from claims.models import ActorScoreSummary, Forecast
 from tests import factories
 
 
@@ -141,3 +141,13 @@ def test_source_breakdown_lists_the_sources_with_most_forecasts_and_counts_all(f
     assert [(row["name"], row["count"], row["mean_brier"]) for row in record["by_source"]] == [
         ("Busy", 2, 0.105625)
     ]
+    # Busy's claims move to another claimant: Quiet, unchanged itself, enters the listed top key,
+    # and the stored records, updated group by group, list it.
+    tass = factories.make_actor("TASS")
+    for forecast in Forecast.objects.filter(claim__passage__source=busy):
+        services.claim_update(claim=forecast.claim, claimant=tass)
+    record = track_records.actor_track_record(actor=kremlin, user=AnonymousUser())["as_claimant"]
+    assert [(row["name"], row["count"]) for row in record["by_source"]] == [("Quiet", 1)]
+    assert record["source_count"] == 1
+    fresh = track_records.compute_score_summary(kremlin.pk)
+    assert ActorScoreSummary.objects.get(actor=kremlin).records == track_records.precomputed_records(fresh)

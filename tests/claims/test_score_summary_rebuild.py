@@ -2,13 +2,14 @@
 
 import datetime as dt
 import io
+import random
 from dataclasses import asdict
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
-from claims import scoring, track_records
+from claims import scoring, services, track_records
 from claims.models import Actor, ActorScoreSummary, Forecast
 from tests import factories
 from tests.claims.test_score_summaries import assert_summaries_fresh_and_equal_to_reference
@@ -79,3 +80,48 @@ def test_aggregate_data_is_the_rounded_dataclass(items):
     result = scoring.aggregate(items)
     assert track_records.aggregate_data(result) == track_records._rounded(asdict(result))
     assert list(track_records.aggregate_data(result)) == list(asdict(result))
+
+
+def test_records_updated_group_by_group_equal_records_computed_whole(monkeypatch, fact_checker, editor):
+    """Each service updates the stored records by aggregating only the groups its change touched
+    (apply_contributions); after every step they must equal a computation of every group. A
+    breakdown limit of 2 makes sources and claimants enter and leave the listed top keys."""
+    monkeypatch.setattr(track_records, "BREAKDOWN_LIMIT", 2)
+    generate(500)
+    track_records.refresh_score_summaries(Actor.objects.values_list("pk", flat=True))
+    rng = random.Random(6)
+    actors = list(Actor.objects.order_by("pk"))
+    forecasts = list(Forecast.objects.select_related("claim").order_by("pk"))
+    verdicts = ["borne_out", "partly_borne_out", "not_borne_out", "ambiguous", "annulled"]
+    phrases = ["likely", "very unlikely", "almost certain", "roughly even chance"]
+    steps = {"verdict": 0, "re-resolution": 0, "phrase": 0, "claimant": 0, "review": 0}
+    for _ in range(40):
+        forecast = rng.choice(forecasts)
+        forecast.refresh_from_db()
+        step = rng.choice(list(steps))
+        if step in {"verdict", "re-resolution"}:
+            services.verification_create(
+                forecast=forecast,
+                verdict=rng.choice(verdicts),
+                rationale="What happened.",
+                evidence=factories.EVIDENCE,
+                reason="Read again." if forecast.verdict else "",
+                created_by=fact_checker,
+            )
+            step = "re-resolution" if forecast.verdict else "verdict"
+        elif step == "phrase":
+            services.forecast_update(forecast=forecast, likelihood_phrase=rng.choice(phrases))
+        elif step == "claimant":
+            services.claim_update(claim=forecast.claim, claimant=rng.choice(actors))
+        else:
+            claim = forecast.claim
+            claim.refresh_from_db()
+            action = "reopen" if claim.review_state in {"published", "rejected"} else "publish"
+            if claim.review_state == "draft":
+                services.claim_review(claim=claim, action="submit", reviewed_by=editor)
+            services.claim_review(claim=claim, action=action, reviewed_by=editor)
+        steps[step] += 1
+        for row in ActorScoreSummary.objects.all():
+            assert row.data == track_records.compute_score_summary(row.actor_id), (step, row.actor_id)
+            assert row.records == track_records.precomputed_records(row.data), (step, row.actor_id)
+    assert all(steps.values()), steps
