@@ -229,15 +229,16 @@ def _named(role: str, dimension: str) -> str:
     """A stored breakdown with each row's current name, in the API's order.
 
     Best mean Brier first (unscored-only rows last), then most forecasts, then name by code
-    point (COLLATE "C"), then the stored order.
+    point (COLLATE "C"), then id.
     """
     table, column = BREAKDOWNS[role][dimension]
     name = f"coalesce(x.{column}, '')"
     return (
         f"(SELECT coalesce(jsonb_agg(e || jsonb_build_object('name', {name}) ORDER BY "
         "e->'mean_brier' = 'null', coalesce((e->>'mean_brier')::float8, 0), (e->>'count')::int DESC, "
-        f"{name} COLLATE \"C\", i), '[]') FROM jsonb_array_elements(r.rec->'{role}'->'by_{dimension}') "
-        f"WITH ORDINALITY b(e, i) LEFT JOIN {table} x ON x.id = (e->>'id')::bigint)"
+        f"{name} COLLATE \"C\", (e->>'id')::bigint), '[]') "
+        f"FROM jsonb_array_elements(r.rec->'{role}'->'by_{dimension}') b(e) "
+        f"LEFT JOIN {table} x ON x.id = (e->>'id')::bigint)"
     )
 
 
