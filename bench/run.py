@@ -270,7 +270,9 @@ WRITE_STATEMENT = "Sanctions will likely be extended by 2030."  # the write runs
 
 def remove_bench_writes(database: str) -> None:
     """Delete the draft claims the write runs created (and their history), so reruns measure
-    the same corpus: a run adds ~25,000 of them, newer than every generated claim."""
+    the same corpus: a run adds ~25,000 of them, newer than every generated claim. Then vacuum
+    and checkpoint, so the reads that come next do not share the cores with the writes' cleanup
+    (the floor's reads run right after the API's write run)."""
     removed = psql(
         "WITH gone AS (DELETE FROM claims_claim WHERE statement = $$"
         + WRITE_STATEMENT
@@ -281,6 +283,8 @@ def remove_bench_writes(database: str) -> None:
     )
     log(f"removed {int(removed or 0):,} claims written by the benchmark")
     psql("VACUUM ANALYZE claims_claim", database)
+    psql("VACUUM ANALYZE claims_historicalclaim", database)
+    psql("CHECKPOINT", database)
 
 
 def machine() -> dict:
@@ -778,6 +782,7 @@ def run(args) -> None:
         info["prewarm_seconds"] = prewarm(args.database)
         try:
             api = bench_postgres(args, params)
+            remove_bench_writes(args.database)
             floor = bench_floor(args, params)
         finally:
             remove_bench_writes(args.database)
