@@ -7,6 +7,8 @@ Prints the median and p90 wall time per request, the median CPU time of this pro
 Python side, without the database's work), the SQL statements, and with --profile the
 functions with the most cumulative time. Settings are the production ones (DEBUG off), as under
 gunicorn in `make bench`; set REDIS_URL to throttle on Redis as the benchmark does.
+With --post the requests really write (a claim per run, say): delete those rows afterwards,
+or the next `make bench` measures a corpus with them.
 """
 
 import argparse
