@@ -80,19 +80,30 @@ def generic_source(serializer_class, source) -> dict:
     return dict(serializers.ModelSerializer.to_representation(serializer_class(), source))
 
 
-@pytest.mark.django_db
-def test_fast_source_representations_equal_the_generic_ones():
+def full_and_bare_sources():
+    """A source with every field set (quotes, backslashes, non-ASCII, a long text, two authors
+    out of name order, one passage) and one with as little as a source can have."""
     authors = [factories.make_actor("Zed Author"), factories.make_actor("Ann Author")]
     full = factories.make_source(
-        title="With everything",
+        title='Quotes " and \\ and ünïcode',
         publisher="Example Press",
         authors=authors,
         url="https://example.org/report",
-        provenance={"title": {"basis": "stated"}},
+        provenance={
+            "title": {"basis": "stated"},
+            "published_on": {"basis": "inferred", "evidence": 'the URL, "/2022/01/"'},
+        },
         notes="Checked against the PDF.",
+        text=factories.SAMPLE_TEXT + 'A text with\ttabs, "quotes" and ünïcode. ' * 2000,
     )
     factories.make_passage(source=full)
     bare = factories.make_source(title="Bare", published_on=None)
+    return full, bare
+
+
+@pytest.mark.django_db
+def test_fast_source_representations_equal_the_generic_ones():
+    full, bare = full_and_bare_sources()
     for pk in (full.pk, bare.pk):
         detail = source_selectors.source_detail().get(pk=pk)
         listed = source_selectors.source_list().get(pk=pk)
@@ -109,21 +120,7 @@ def test_fast_source_representations_equal_the_generic_ones():
 def test_the_source_detail_statement_equals_the_generic_representation():
     if not selectors.json_rows_available():
         pytest.skip("the source detail's single statement runs on PostgreSQL only")
-    authors = [factories.make_actor("Zed Author"), factories.make_actor("Ann Author")]
-    full = factories.make_source(
-        title='Quotes " and \\ and ünïcode',
-        publisher="Example Press",
-        authors=authors,
-        url="https://example.org/report",
-        provenance={
-            "title": {"basis": "stated"},
-            "published_on": {"basis": "inferred", "evidence": 'the URL, "/2022/01/"'},
-        },
-        notes="Checked against the PDF.",
-        text=factories.SAMPLE_TEXT + 'A text with\ttabs, "quotes" and ünïcode. ' * 2000,
-    )
-    factories.make_passage(source=full)
-    bare = factories.make_source(title="Bare", published_on=None)
+    full, bare = full_and_bare_sources()
     # Python leaves out zero microseconds ("…:00Z"); PostgreSQL must write the same text.
     Source.objects.filter(pk=bare.pk).update(created_at=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
     for pk in (full.pk, bare.pk):
