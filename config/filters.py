@@ -27,9 +27,10 @@ class FilterBackend(DjangoFilterBackend):
     """django-filter's backend, building only the filters the request names.
 
     A FilterSet deep-copies every declared filter and builds and validates a form field for
-    each on every request (about 1.5 ms of the claim list's Python for its eight filters),
-    though a request names one or two. Here the FilterSet is a subclass holding just the
-    named filters (cached per combination), and a request that names none skips it.
+    each on every request, though a request names one or two: building only those took
+    1-2.5 ms of Python off a filtered claim or forecast page at a million claims. Here the
+    FilterSet is a subclass holding just the named filters (cached per combination), and a
+    request that names none skips it.
 
     This is the same answer as long as no filter has a default, is required, or reads a query
     parameter other than its own name (a range filter's `_min`/`_max`, say);
