@@ -59,12 +59,13 @@ def source_representation(pk) -> dict | None:
     }
 
 
-# The detail's fields in SourceDetailSerializer's order, as _source_detail_sql selects them.
-SOURCE_DETAIL_COLUMNS = (
+# A source's fields as the API shows them, in the representation's order: the list's, and
+# the detail's (the list's and the text with its notes); the serializers use them too.
+SOURCE_LIST_COLUMNS = (
     "id", "title", "kind", "publisher", "authors", "published_on", "published_precision", "url",
-    "language", "revision", "text_sha256", "passage_count", "created_at", "modified_at", "text",
-    "provenance", "notes",
+    "language", "revision", "text_sha256", "passage_count", "created_at", "modified_at",
 )  # fmt: skip
+SOURCE_DETAIL_COLUMNS = (*SOURCE_LIST_COLUMNS, "text", "provenance", "notes")
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from claims.api.serializers import ActorRefSerializer, datetime_text
 from claims.models import Actor
+from sources import selectors
 from sources.models import Passage, Source
 
 
@@ -13,22 +14,7 @@ class SourceListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Source
-        fields = [
-            "id",
-            "title",
-            "kind",
-            "publisher",
-            "authors",
-            "published_on",
-            "published_precision",
-            "url",
-            "language",
-            "revision",
-            "text_sha256",
-            "passage_count",
-            "created_at",
-            "modified_at",
-        ]
+        fields = list(selectors.SOURCE_LIST_COLUMNS)
 
     def to_representation(self, source):
         """The declared fields written out by hand, as ClaimSerializer does: DRF builds a
@@ -55,7 +41,7 @@ class SourceListSerializer(serializers.ModelSerializer):
 
 class SourceDetailSerializer(SourceListSerializer):
     class Meta(SourceListSerializer.Meta):
-        fields = [*SourceListSerializer.Meta.fields, "text", "provenance", "notes"]
+        fields = list(selectors.SOURCE_DETAIL_COLUMNS)
 
     def to_representation(self, source):
         return {
