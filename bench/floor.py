@@ -70,13 +70,16 @@ class Db:
         self.connection = _connection
         self.queries = 0
 
-    def all(self, sql, params=()):
+    # psycopg prepares a statement on its fifth execution, and PostgreSQL may then plan it once
+    # for all parameters (a generic plan). That suits statements whose best plan does not depend
+    # on their parameters; prepare=False keeps the others planned for each request.
+    def all(self, sql, params=(), prepare=None):
         self.queries += 1
-        return self.connection.execute(sql, params).fetchall()
+        return self.connection.execute(sql, params, prepare=prepare).fetchall()
 
-    def one(self, sql, params=()):
+    def one(self, sql, params=(), prepare=None):
         self.queries += 1
-        return self.connection.execute(sql, params).fetchone()
+        return self.connection.execute(sql, params, prepare=prepare).fetchone()
 
 
 def _numbered(count: int, url: str, results: list) -> dict:
@@ -171,11 +174,15 @@ def forecasts(db, q, url):
         "JOIN sources_passage p ON p.id = c.passage_id LEFT JOIN claims_actor a ON a.id = c.claimant_id "
         f"WHERE {where} ORDER BY f.resolve_by, f.id LIMIT {PAGE_SIZE}",
         params,
+        # A claimant's forecasts range from none to 50,000: the generic plan took this page from
+        # 6.7 to 15.9 ms of machine CPU per request under load (2026-11-24).
+        prepare=False,
     )
     count = db.one(
         "SELECT count(*) FROM (SELECT 1 FROM claims_forecast f JOIN claims_claim c ON c.id = f.claim_id "
         f"WHERE {where} LIMIT {COUNT_CAP + 1}) q",
         params,
+        prepare=False,
     )[0]
     results = []
     for row in rows:
