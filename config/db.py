@@ -1,7 +1,39 @@
-"""Saving a validated row: fields are checked in Python, constraints by the database itself."""
+"""Database helpers: saving a validated row (fields checked in Python, constraints by the
+database itself), and a cursor for statements PostgreSQL keeps planned."""
+
+import contextlib
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+
+
+@contextlib.contextmanager
+def prepared_cursor():
+    """A cursor whose statements PostgreSQL parses and plans once per connection, not per request.
+
+    Only for statements whose best plan does not depend on their parameters, such as a lookup
+    by primary key or a keyset page of an unfiltered list. After a few executions PostgreSQL
+    may keep one generic plan for every value, which would be wrong for a filter whose values
+    range from rare to common (a claimant with no forecasts or with 50,000).
+
+    Parameters are bound on the server (%s placeholders, as in Django's cursors), and psycopg
+    prepares each statement on first use (prepare_threshold in settings; off with
+    DATABASE_PREPARED_STATEMENTS=0). The cursor is Django's wrapper, so the statement is
+    counted, logged and wrapped like any other. On other databases: Django's own cursor.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor  # imports psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with cursor:
+        yield cursor
 
 
 def _violated_constraint(instance, error: IntegrityError):

@@ -114,6 +114,12 @@ if IS_POSTGRES:
     _pg_options["options"] = (
         f"-c statement_timeout={int(os.environ.get('DATABASE_STATEMENT_TIMEOUT_MS', '30000'))}"
     )
+    # Statements run through config.db.prepared_cursor() (a few whose best plan does not depend
+    # on their parameters) are prepared on first use, so PostgreSQL parses and plans them once per
+    # connection. The ORM's own statements are never prepared (Django binds parameters on the
+    # client). DATABASE_PREPARED_STATEMENTS=0 turns this off, e.g. behind a PgBouncer older than
+    # 1.21 in transaction mode, which cannot keep a prepared statement with its connection.
+    _pg_options["prepare_threshold"] = 0 if env_bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
     # DATABASE_POOL_SIZE > 0 gives each process a psycopg connection pool (for threaded or ASGI
     # servers); a pool replaces persistent connections, so CONN_MAX_AGE must be 0.
     _pool_size = int(os.environ.get("DATABASE_POOL_SIZE", "0"))

@@ -1,0 +1,121 @@
+"""Statements PostgreSQL keeps planned: which ones are prepared, and that they answer as before."""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import Claim
+from config.db import prepared_cursor
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="prepared statements are PostgreSQL's",
+)
+
+
+def _prepared(fragment: str) -> list[tuple[str, int, int]]:
+    """This connection's prepared statements containing the fragment: (statement, generic, custom plans)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchall()
+
+
+@postgres_only
+def test_a_statement_is_prepared_on_first_use_and_still_counted():
+    sql = "SELECT %s::int + 1 /* prepared-marker */"
+    with CaptureQueriesContext(connection) as queries:
+        for value in (1, 2, 3):
+            with prepared_cursor() as cursor:
+                cursor.execute(sql, [value])
+                assert cursor.fetchone() == (value + 1,)
+    assert len(queries) == 3
+    [(statement, generic, custom)] = _prepared("prepared-marker")
+    assert "$1" in statement
+    assert generic + custom == 3
+
+
+@postgres_only
+def test_prepared_statements_can_be_turned_off(monkeypatch):
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int /* unprepared-marker */", [7])
+        assert cursor.fetchone() == (7,)
+    assert _prepared("unprepared-marker") == []
+
+
+@postgres_only
+def test_settings_prepare_on_first_use_unless_turned_off():
+    assert settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] == 0
+
+
+def test_elsewhere_the_prepared_cursor_is_an_ordinary_cursor():
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT %s + 1", [41])
+        assert cursor.fetchone()[0] == 42
+
+
+@postgres_only
+def test_a_source_detail_is_prepared(anon_client):
+    source = factories.make_source()
+    for _ in range(2):
+        assert anon_client.get(f"/api/v1/sources/{source.pk}/").status_code == 200
+    assert len(_prepared('FROM "sources_source" s')) == 1
+
+
+@pytest.fixture
+def corpus():
+    call_command("generate_corpus", claims=150, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
+
+
+def _pages(client, url: str) -> list[dict]:
+    """Every page of a cursor walk, as the client receives them."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.json()
+        pages.append(response.json())
+        url = pages[-1]["next"]
+    return pages
+
+
+@postgres_only
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/forecasts/"])
+@pytest.mark.parametrize("ordering", ["id", "-id", "modified_at", "-modified_at"])
+@pytest.mark.parametrize("reader", ["anon_client", "editor_client"])
+def test_an_unfiltered_keyset_walk_is_prepared_and_answers_as_the_orm_does(
+    corpus, request, path, ordering, reader
+):
+    client = request.getfixturevalue(reader)
+    url = f"{path}?pagination=cursor&page_size=7&ordering={ordering}"
+    prepared = _pages(client, url)
+    assert _prepared("LIMIT 8"), "the page's statement was not prepared"
+    with mock.patch("config.api._plan_is_stable", return_value=False):
+        planned = _pages(client, url)
+    assert prepared == planned
+    assert len(prepared) > 3
+    ids = [row["id"] for page in prepared for row in page["results"]]
+    assert len(ids) == len(set(ids))
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "query",
+    ["claimant={claimant}", "review_state=published", "search=stream", "topic=ukraine"],
+)
+def test_a_filtered_keyset_page_is_planned_for_its_values(corpus, anon_client, query):
+    claimant = Claim.objects.exclude(claimant=None).values_list("claimant", flat=True).first()
+    url = f"/api/v1/claims/?pagination=cursor&page_size=9&{query.format(claimant=claimant)}"
+    assert anon_client.get(url).status_code == 200
+    assert _prepared("LIMIT 10") == []
