@@ -23,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework_csv.renderers import PaginatedCSVRenderer as _PaginatedCSVRenderer
 
-from config.db import prepared_cursor
+from config.db import fetch_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ PAGING_PARAMS = frozenset({"pagination", "cursor", "page_size", "ordering", "for
 def _plan_is_stable(request, page) -> bool:
     """Whether the page's best plan is the same wherever the cursor points: an unfiltered list
     (the query string names nothing but paging) read as dicts, on PostgreSQL. Such a page may
-    be prepared; a filtered one is planned for its values (see config.db.prepared_cursor).
+    be prepared; a filtered one is planned for its values (see config.db.fetch_prepared).
 
     Dicts only: the prepared rows skip the ORM's per-field converters, which PostgreSQL's
     values() rows do not need (psycopg already loads aware datetimes)."""
@@ -107,11 +107,8 @@ def _prepared_rows(page) -> list[dict]:
     """The rows of a values() queryset, from a prepared statement: the deep keyset page of the
     unfiltered claim list went from 1.9 to 1.3 ms at a million claims, its planning (~0.5 ms)
     done once per connection instead of once per request."""
-    sql, params = page.query.get_compiler(page.db).as_sql()
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    names, rows = fetch_prepared(*page.query.get_compiler(page.db).as_sql())
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _cursor_error(message: str) -> exceptions.ValidationError:

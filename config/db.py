@@ -1,15 +1,17 @@
 """Database helpers: saving a validated row (fields checked in Python, constraints by the
-database itself), and a cursor for statements PostgreSQL keeps planned."""
+database itself), and reads whose statements PostgreSQL keeps planned."""
 
 import contextlib
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
+
+FEATURE_NOT_SUPPORTED = "0A000"  # PostgreSQL's SQLSTATE for "cached plan must not change result type"
 
 
-@contextlib.contextmanager
-def prepared_cursor():
-    """A cursor whose statements PostgreSQL parses and plans once per connection, not per request.
+def fetch_prepared(sql: str, params) -> tuple[list[str], list[tuple]]:
+    """Run a read statement that PostgreSQL parses and plans once per connection, not once per
+    request; return its column names and rows.
 
     Only for statements whose best plan does not depend on their parameters, such as a lookup
     by primary key or a keyset page of an unfiltered list. After a few executions PostgreSQL
@@ -20,7 +22,28 @@ def prepared_cursor():
     prepares each statement on first use (prepare_threshold in settings; off with
     DATABASE_PREPARED_STATEMENTS=0). The cursor is Django's wrapper, so the statement is
     counted, logged and wrapped like any other. On other databases: Django's own cursor.
+
+    When a migration has changed the type of a column the statement reads, PostgreSQL refuses
+    the prepared plan ("cached plan must not change result type"); outside a transaction the
+    statement then runs again on a new connection, which prepares it afresh.
     """
+    try:
+        return _fetch(sql, params)
+    except NotSupportedError as error:
+        if getattr(error.__cause__, "sqlstate", None) != FEATURE_NOT_SUPPORTED or connection.in_atomic_block:
+            raise
+        connection.close()
+        return _fetch(sql, params)
+
+
+def _fetch(sql: str, params) -> tuple[list[str], list[tuple]]:
+    with _prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+@contextlib.contextmanager
+def _prepared_cursor():
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor

@@ -114,7 +114,7 @@ if IS_POSTGRES:
     _pg_options["options"] = (
         f"-c statement_timeout={int(os.environ.get('DATABASE_STATEMENT_TIMEOUT_MS', '30000'))}"
     )
-    # Statements run through config.db.prepared_cursor() (a few whose best plan does not depend
+    # Statements run through config.db.fetch_prepared() (a few whose best plan does not depend
     # on their parameters) are prepared on first use, so PostgreSQL parses and plans them once per
     # connection. The ORM's own statements are never prepared (Django binds parameters on the
     # client). DATABASE_PREPARED_STATEMENTS=0 turns this off, e.g. behind a PgBouncer older than

@@ -12,7 +12,7 @@ from claims.selectors import (
     published_claims_exist_for_passage,
     table_sql,
 )
-from config.db import prepared_cursor
+from config.db import fetch_prepared
 from sources.models import Passage, Source
 
 
@@ -45,11 +45,10 @@ def source_representation(pk) -> dict | None:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    with prepared_cursor() as cursor:
-        cursor.execute(_source_detail_sql(), [pk])
-        row = cursor.fetchone()
-    if row is None:
+    _, rows = fetch_prepared(_source_detail_sql(), [pk])
+    if not rows:
         return None
+    [row] = rows
     values = dict(zip(SOURCE_DETAIL_COLUMNS, row, strict=True))
     published_on = values["published_on"]
     return {

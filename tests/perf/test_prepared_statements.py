@@ -6,11 +6,11 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import NotSupportedError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim
-from config.db import prepared_cursor
+from config.db import fetch_prepared
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +34,10 @@ def _prepared(fragment: str) -> list[tuple[str, int, int]]:
 
 @postgres_only
 def test_a_statement_is_prepared_on_first_use_and_still_counted():
-    sql = "SELECT %s::int + 1 /* prepared-marker */"
+    sql = "SELECT %s::int + 1 AS answer /* prepared-marker */"
     with CaptureQueriesContext(connection) as queries:
         for value in (1, 2, 3):
-            with prepared_cursor() as cursor:
-                cursor.execute(sql, [value])
-                assert cursor.fetchone() == (value + 1,)
+            assert fetch_prepared(sql, [value]) == (["answer"], [(value + 1,)])
     assert len(queries) == 3
     [(statement, generic, custom)] = _prepared("prepared-marker")
     assert "$1" in statement
@@ -49,9 +47,7 @@ def test_a_statement_is_prepared_on_first_use_and_still_counted():
 @postgres_only
 def test_prepared_statements_can_be_turned_off(monkeypatch):
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
-    with prepared_cursor() as cursor:
-        cursor.execute("SELECT %s::int /* unprepared-marker */", [7])
-        assert cursor.fetchone() == (7,)
+    assert fetch_prepared("SELECT %s::int /* unprepared-marker */", [7])[1] == [(7,)]
     assert _prepared("unprepared-marker") == []
 
 
@@ -60,10 +56,50 @@ def test_settings_prepare_on_first_use_unless_turned_off():
     assert settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] == 0
 
 
-def test_elsewhere_the_prepared_cursor_is_an_ordinary_cursor():
-    with prepared_cursor() as cursor:
-        cursor.execute("SELECT %s + 1", [41])
-        assert cursor.fetchone()[0] == 42
+def test_elsewhere_a_prepared_read_is_an_ordinary_statement():
+    assert fetch_prepared("SELECT %s + 1", [41])[1] == [(42,)]
+
+
+@pytest.fixture
+def probe_table():
+    """A table whose column type a test changes under a prepared statement, as a migration would."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (x integer)")
+        cursor.execute("INSERT INTO prepared_probe VALUES (1)")
+    yield "SELECT x FROM prepared_probe WHERE x IS NOT NULL OR %s"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE prepared_probe")
+
+
+def _migrate_elsewhere():
+    """Change the probe's column type from another connection, as a deploy's migration would."""
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("ALTER TABLE prepared_probe ALTER COLUMN x TYPE text")
+    finally:
+        other.close()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_migration_changed_its_column_runs_again(probe_table):
+    assert fetch_prepared(probe_table, [True])[1] == [(1,)]
+    _migrate_elsewhere()
+    # PostgreSQL refuses the old plan ("cached plan must not change result type"); the
+    # statement runs again on a new connection.
+    assert fetch_prepared(probe_table, [True])[1] == [("1",)]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_a_stale_prepared_plan_is_refused_not_retried(probe_table):
+    assert fetch_prepared(probe_table, [True])[1] == [(1,)]
+    _migrate_elsewhere()
+    with pytest.raises(NotSupportedError), transaction.atomic():
+        fetch_prepared(probe_table, [True])
+    # Outside the transaction the same read recovers.
+    assert fetch_prepared(probe_table, [True])[1] == [("1",)]
 
 
 @postgres_only
