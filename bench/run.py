@@ -162,7 +162,9 @@ def wrk(url, *, duration, connections, threads=2, script=None, warmup=2) -> dict
         base += ["-s", str(script)]
     if warmup:
         subprocess.run([*base, f"-d{warmup}s", url], capture_output=True, text=True, check=True)
+    busy_before = busy_cpu_ms()
     out = subprocess.run([*base, f"-d{duration}s", url], capture_output=True, text=True, check=True).stdout
+    busy = busy_cpu_ms() - busy_before
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.MULTILINE))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -170,12 +172,22 @@ def wrk(url, *, duration, connections, threads=2, script=None, warmup=2) -> dict
     total = int(re.search(r"(\d+) requests in", out).group(1))
     return {
         "rps": rps,
+        # The whole machine's: the server, PostgreSQL, Redis and wrk itself.
+        "cpu_ms": busy / total if total else None,
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
         "requests": total,
         "non_2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
     }
+
+
+def busy_cpu_ms() -> float:
+    """CPU time this machine has spent busy since boot, all cores, in ms: user, nice, system and
+    interrupts (idle, I/O wait, and time the hypervisor gave to other machines left out)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def fetch(url, *, data=None, headers=None) -> tuple[int, bytes, dict]:
@@ -469,6 +481,25 @@ def bench_floor(args, params, port=8802) -> dict:
     return results
 
 
+def bench_stack(args, params, port=8805) -> dict:
+    """The stack's own cost: the source detail's JSON, built once and kept in memory, answered
+    through the project's settings and middleware by a plain Django view and by a DRF view
+    (bench/stack_urls.py), under the same gunicorn and load as the API and the floor."""
+    env = app_env(database_url(args.database), {"DJANGO_SETTINGS_MODULE": "bench.stack_settings"})
+    base = f"http://127.0.0.1:{port}/_stack"
+    endpoints = {
+        "Django view, the JSON in memory": f"{base}/django/{params['source']}/",
+        "DRF view, the JSON in memory": f"{base}/drf/{params['source']}/",
+    }
+    results = {}
+    with fresh_server_per_run(
+        lambda: gunicorn("stack", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers)
+    ):
+        for name, url in endpoints.items():
+            run_load(name, url, args, results)
+    return results
+
+
 def datasette_bin() -> Path:
     venv = BENCH / ".venv-datasette"
     binary = venv / "bin" / "datasette"
@@ -549,11 +580,41 @@ def single(result) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def cpu(result) -> str:
+    value = result.get("cpu_ms")
+    return "–" if value is None else f"{value:.2f}"
+
+
 def ratio(a, b, style="percent") -> str:
     if not b.get("requests"):
         return "–"
     value = a["rps"] / b["rps"]
     return f"{value:.0%}" if style == "percent" else f"{value:.2f}×"
+
+
+def stack_lines(args, api, floor, stack) -> list[str]:
+    """The stack's own cost next to the floor's and the API's source detail."""
+    base = floor["source detail"]
+    rows = [
+        ("the floor's source detail: psycopg and orjson, its SQL on each request", base),
+        *((f"{name}, no SQL (bench/stack_urls.py)", result) for name, result in stack.items()),
+        ("the API's source detail: DRF, its SQL, ETag and throttle on each request", api["source detail"]),
+    ]
+    lines = [
+        "",
+        "## What the stack costs before any work",
+        "",
+        "The source detail's JSON (the same bytes), answered under the same gunicorn and load by the "
+        "floor, by a plain Django view and a DRF view that keep it in memory (the project's settings, "
+        "middleware, authentication, throttles and renderer; no SQL), and by the API.",
+        "",
+        fmt_row(["answered by", "req/s", "p50 ms", "p99 ms", "p50 ms, 1 conn", "CPU ms/req", "of the floor"]),
+        fmt_row(["---"] * 7),
+    ]
+    for name, result in rows:
+        cells = [name, rps(result), ms(result, "p50"), ms(result, "p99"), single(result), cpu(result)]
+        lines.append(fmt_row([*cells, ratio(result, base)]))
+    return lines
 
 
 def postgres_lines(info: dict) -> list[str]:
@@ -580,7 +641,7 @@ def postgres_lines(info: dict) -> list[str]:
     return lines
 
 
-def report(args, info, params, generated, api, floor, peer) -> str:
+def report(args, info, params, generated, api, floor, peer, stack) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -612,7 +673,8 @@ def report(args, info, params, generated, api, floor, peer) -> str:
         "same gunicorn. Queries: SQL statements per request (API counted in-process with the same settings, "
         'throttle cache included). "1 conn": the median with a single client, after the loaded run: a '
         f"request's own time, where at {args.connections} connections on these cores most of the p50 is "
-        "waiting for a worker.",
+        "waiting for a worker. CPU ms/req: the whole machine's busy CPU time during the loaded run "
+        "(server, PostgreSQL, Redis and wrk) divided by the requests answered.",
         "",
         fmt_row(
             [
@@ -621,16 +683,18 @@ def report(args, info, params, generated, api, floor, peer) -> str:
                 "p50 ms",
                 "p99 ms",
                 "p50 ms, 1 conn",
+                "CPU ms/req",
                 "queries",
                 "floor req/s",
                 "floor p50 ms",
                 "floor p99 ms",
                 "floor p50 ms, 1 conn",
+                "floor CPU ms/req",
                 "floor queries",
                 "API/floor",
             ]
         ),
-        fmt_row(["---"] * 12),
+        fmt_row(["---"] * 14),
     ]
     for name, result in api.items():
         base = floor.get(name, {})
@@ -643,16 +707,20 @@ def report(args, info, params, generated, api, floor, peer) -> str:
                     ms(result, "p50"),
                     ms(result, "p99"),
                     single(result),
+                    cpu(result),
                     result.get("queries", "–"),
                     rps(base) if base else "–",
                     ms(base, "p50") if base else "–",
                     ms(base, "p99") if base else "–",
                     single(base),
+                    cpu(base),
                     base.get("queries", "–"),
                     ratio(result, base),
                 ]
             )
         )
+    if stack and "source detail" in floor:
+        lines += stack_lines(args, api, floor, stack)
     if peer:
         lines += [
             "",
@@ -750,8 +818,9 @@ def rewrite_report(args) -> None:
     """BENCHMARKS.md again from the last run's numbers (e.g. after editing bench/findings.md)."""
     last = json.loads((BENCH / ".data" / "last_run.json").read_text())
     text = report(
-        args, last["machine"], last["params"], last.get("generated"), last["api"], last["floor"], last["peer"]
-    )
+        args, last["machine"], last["params"], last.get("generated"), last["api"], last["floor"],
+        last["peer"], last.get("stack", {}),
+    )  # fmt: skip
     Path(args.output).write_text(text)
     print(text)
 
@@ -777,7 +846,7 @@ def run(args) -> None:
     last_run = BENCH / ".data" / "last_run.json"
     if args.peer_only and last_run.exists():
         previous = json.loads(last_run.read_text())
-        api, floor = previous["api"], previous["floor"]
+        api, floor, stack = previous["api"], previous["floor"], previous.get("stack", {})
     else:
         info["prewarm_seconds"] = prewarm(args.database)
         try:
@@ -786,10 +855,11 @@ def run(args) -> None:
             floor = bench_floor(args, params)
         finally:
             remove_bench_writes(args.database)
+        stack = bench_stack(args, params)
         (BENCH / ".data").mkdir(exist_ok=True)
-        last_run.write_text(json.dumps({"api": api, "floor": floor}, indent=2))
+        last_run.write_text(json.dumps({"api": api, "floor": floor, "stack": stack}, indent=2))
     peer = {} if args.skip_peer else bench_peer(args, params)
-    text = report(args, info, params, generated, api, floor, peer)
+    text = report(args, info, params, generated, api, floor, peer, stack)
     Path(args.output).write_text(text)
     (BENCH / ".data").mkdir(exist_ok=True)
     (BENCH / ".data" / "last_run.json").write_text(
@@ -798,6 +868,7 @@ def run(args) -> None:
                 "params": {k: v for k, v in params.items() if k != "token"},
                 "api": api,
                 "floor": floor,
+                "stack": stack,
                 "peer": peer,
                 "machine": info,
                 "generated": generated,
