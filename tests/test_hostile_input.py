@@ -82,7 +82,17 @@ def test_hostile_query_strings_get_a_400_json_message(anon_client, db, query):
     assert QUERIES[query] in response.json()["message"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/claims/99999999999999999999999999/", "/api/v1/claims/abc/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/claims/99999999999999999999999999/",
+        "/api/v1/claims/abc/",
+        # The source detail's statement is prepared on PostgreSQL, its id bound as a parameter.
+        "/api/v1/sources/99999999999999999999999999/",
+        "/api/v1/sources/9223372036854775808/",
+        "/api/v1/sources/abc/",
+    ],
+)
 def test_impossible_ids_are_404_not_500(anon_client, db, path):
     response = anon_client.get(path)
     assert response.status_code == HTTPStatus.NOT_FOUND
