@@ -1,6 +1,8 @@
 """Statements PostgreSQL keeps planned: which ones are prepared, and that they answer as before."""
 
+import base64
 import datetime as dt
+import json
 from unittest import mock
 
 import pytest
@@ -155,3 +157,16 @@ def test_a_filtered_keyset_page_is_planned_for_its_values(corpus, anon_client, q
     url = f"/api/v1/claims/?pagination=cursor&page_size=9&{query.format(claimant=claimant)}"
     assert anon_client.get(url).status_code == 200
     assert _prepared("LIMIT 10") == []
+
+
+@pytest.mark.parametrize("after", [2**70, 2**63, 2**63 - 1, -5])
+@pytest.mark.parametrize("ordering", ["id", "-id"])
+def test_a_cursor_beyond_any_id_answers_as_the_orm_does(corpus, anon_client, after, ordering):
+    token = base64.urlsafe_b64encode(json.dumps({"o": ordering, "v": [after]}).encode()).rstrip(b"=")
+    url = f"/api/v1/claims/?pagination=cursor&ordering={ordering}&cursor={token.decode()}"
+    response = anon_client.get(url)
+    assert response.status_code == 200
+    with mock.patch("config.api._plan_is_stable", return_value=False):
+        assert response.json() == anon_client.get(url).json()
+    beyond = (after > 0) == (ordering == "id")
+    assert (response.json()["results"] == []) == beyond
