@@ -50,6 +50,8 @@ def _prepared_cursor():
         return
     from django.db.backends.postgresql.base import ServerBindingCursor  # imports psycopg
 
+    # As Django's own connection.cursor() does.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
