@@ -592,7 +592,7 @@ def ratio(a, b, style="percent") -> str:
     return f"{value:.0%}" if style == "percent" else f"{value:.2f}×"
 
 
-def stack_lines(args, api, floor, stack) -> list[str]:
+def stack_lines(api, floor, stack) -> list[str]:
     """The stack's own cost next to the floor's and the API's source detail."""
     base = floor["source detail"]
     rows = [
@@ -720,7 +720,7 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
             )
         )
     if stack and "source detail" in floor:
-        lines += stack_lines(args, api, floor, stack)
+        lines += stack_lines(api, floor, stack)
     if peer:
         lines += [
             "",
