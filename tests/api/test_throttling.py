@@ -111,6 +111,16 @@ def test_a_new_window_gives_a_fresh_allowance_and_retry_after_says_when(anon_cli
     assert again.status_code == HTTPStatus.OK
 
 
+REDIS_CACHE = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/15",
+        "KEY_PREFIX": "claimledger-test",
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }
+}
+
+
 def _redis_available() -> bool:
     import socket
 
@@ -125,15 +135,7 @@ def _redis_available() -> bool:
 def test_on_redis_the_counter_is_incremented_and_expires_with_its_window(anon_client, rates):
     from django.core.cache import cache
 
-    redis_cache = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
-            "KEY_PREFIX": "claimledger-test",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
-    }
-    with rates(anon="2/min"), override_settings(CACHES=redis_cache):
+    with rates(anon="2/min"), override_settings(CACHES=REDIS_CACHE):
         cache.delete_pattern("*throttle*")
         statuses = [anon_client.get("/api/v1/topics/").status_code for _ in range(3)]
         client = cache.client.get_client()
@@ -144,3 +146,17 @@ def test_on_redis_the_counter_is_incremented_and_expires_with_its_window(anon_cl
     assert statuses == [200, 200, 429]
     assert len(keys) == 1 and value == 3
     assert 0 < ttl <= 61
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_on_redis_counting_survives_a_server_that_forgot_the_script(anon_client, rates):
+    """A restarted Redis (or SCRIPT FLUSH) no longer knows the counter's script: it is loaded again."""
+    from django.core.cache import cache
+
+    with rates(anon="2/min"), override_settings(CACHES=REDIS_CACHE):
+        cache.delete_pattern("*throttle*")
+        first = anon_client.get("/api/v1/topics/").status_code
+        cache.client.get_client().script_flush()
+        then = [anon_client.get("/api/v1/topics/").status_code for _ in range(2)]
+        cache.delete_pattern("*throttle*")
+    assert [first, *then] == [200, 200, 429]
