@@ -4,7 +4,9 @@ Steps (each skipped when its result is already there, unless --regenerate):
  1. a PostgreSQL database with `generate_corpus --claims N` (timed);
  2. the API under gunicorn on PostgreSQL, driven by wrk on 127.0.0.1: req/s, p50, p99, and SQL
     queries per request (counted in-process by bench/django_side.py with the same settings);
- 3. the floor (bench/floor.py: psycopg + orjson, no framework) under the same gunicorn and load;
+ 3. the floor (bench/floor.py: psycopg + orjson, no framework) under the same gunicorn and load,
+    each read endpoint right after the API's, in --rounds rounds (the round with the median
+    API/floor ratio is reported, with every round's ratio);
  4. the corpus exported to SQLite (bench/sqlite_export.py), served by Datasette (from PyPI, in
     its own virtualenv) and by the API, compared on a filtered list, a search and a keyset page;
  5. BENCHMARKS.md written with the machine's description and the tables.
@@ -48,6 +50,7 @@ PY = sys.executable
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 DEFAULT_DB = "cl_perf_bench"
 SEARCH_TERMS = "nord stream"
+WRITE = "create claim (token)"
 CPUS = os.cpu_count() or 2
 WORKERS = 2 * CPUS + 1  # gunicorn's own advice for sync workers
 # Throttle counters need a cache every worker shares: Redis when the machine has it (as the README
@@ -371,7 +374,9 @@ def fresh_server_per_run(factory):
         _server_factory = None
 
 
-def run_load(name, url, args, results, *, script=None, check_data=None, check_headers=None, single=True):
+def run_load(
+    name, url, args, results, *, script=None, check_data=None, check_headers=None, single=True, label=""
+):
     """Load one endpoint at args.connections; with single, then time it with one connection too
     (p50_single: a request's own latency, without waiting behind 15 others on two cores)."""
     with _server_factory() if _server_factory else contextlib.nullcontext():
@@ -386,13 +391,15 @@ def run_load(name, url, args, results, *, script=None, check_data=None, check_he
     result["bytes"] = len(body)
     result["x_queries"] = headers.get("X-Queries")
     results[name] = result
-    log(f"{name}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
+    log(f"{label}{name}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms"
         + (f", {result['non_2xx']} non-2xx" if result["non_2xx"] else "")
         + (f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""))  # fmt: skip
     return result
 
 
-def bench_postgres(args, params, port=8801) -> dict:
+def api_side(args, params, port=8801) -> dict:
+    """The API under gunicorn: its read URLs, its write, and its SQL statements per request
+    (counted in process by bench/django_side.py with the same settings)."""
     db = database_url(args.database)
     env = app_env(db)
     base = f"http://127.0.0.1:{port}/api/v1"
@@ -403,7 +410,6 @@ def bench_postgres(args, params, port=8801) -> dict:
         "search": f"{base}/claims/?search={quote(SEARCH_TERMS)}",
         "cursor page (deep)": f"{base}/claims/?pagination=cursor&cursor={cursor_token(deep)}",
         "source detail": f"{base}/sources/{params['source']}/",
-        # Last: a slow endpoint leaves queued requests behind that would burden the next one.
         "track record (top claimant)": f"{base}/actors/{claimant}/track-record/",
     }
     write_body = {
@@ -418,7 +424,7 @@ def bench_postgres(args, params, port=8801) -> dict:
         {"name": n, "url": u.replace(f"http://127.0.0.1:{port}", "")} for n, u in endpoints.items()
     ]
     counts_spec.append(
-        {"name": "create claim (token)", "method": "POST", "url": "/api/v1/claims/", "body": write_body,
+        {"name": WRITE, "method": "POST", "url": "/api/v1/claims/", "body": write_body,
          "token": params["token"]}
     )  # fmt: skip
     counts = json.loads(
@@ -432,24 +438,23 @@ def bench_postgres(args, params, port=8801) -> dict:
             check=True,
         ).stdout
     )
-    results = {}
-    with fresh_server_per_run(
-        lambda: gunicorn(
+    return {
+        "label": "API ",
+        "server": lambda: gunicorn(
             "api-postgres", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers
-        )
-    ):
-        for name, url in endpoints.items():
-            run_load(name, url, args, results)
-        script = post_script(BENCH / ".post_claim.lua", write_body, write_headers)
-        run_load("create claim (token)", f"{base}/claims/", args, results, script=script,
-                 check_data=json.dumps(write_body).encode(), check_headers=write_headers,
-                 single=False)  # fmt: skip
-    for name, result in results.items():
-        result["queries"] = counts[name]["queries"]
-    return results
+        ),
+        "reads": endpoints,
+        "write": (f"{base}/claims/", write_body, write_headers, BENCH / ".post_claim.lua"),
+        "queries": {name: count["queries"] for name, count in counts.items()},
+    }
 
 
-def bench_floor(args, params, port=8802) -> dict:
+WRITE_HEADERS = {"Content-Type": "application/json"}
+
+
+def floor_side(args, params, port=8802) -> dict:
+    """The floor (bench/floor.py) under the same gunicorn: the same reads and write. It reports
+    its own statements per request in an X-Queries header."""
     env = dict(os.environ, FLOOR_DATABASE_URL=database_url(args.database))
     base = f"http://127.0.0.1:{port}/floor"
     topic, claimant, deep = params["topic"], params["claimant"], params["deep_id"]
@@ -463,21 +468,60 @@ def bench_floor(args, params, port=8802) -> dict:
     }
     write_body = {"passage": params["passage"], "statement": WRITE_STATEMENT,
                   "kind": "assertion", "claimant": claimant, "topics": []}  # fmt: skip
-    results = {}
-    with fresh_server_per_run(
-        lambda: gunicorn(
+    return {
+        "label": "floor ",
+        "server": lambda: gunicorn(
             "floor", "bench.floor:app", env, port, f"/floor/source?id={params['source']}", args.workers
-        )
-    ):
-        for name, url in endpoints.items():
-            run_load(name, url, args, results)
-        headers = {"Content-Type": "application/json"}
-        script = post_script(BENCH / ".post_floor.lua", write_body, headers)
-        run_load("create claim (token)", f"{base}/claims", args, results, script=script,
-                 check_data=json.dumps(write_body).encode(), check_headers=headers,
-                 single=False)  # fmt: skip
-    for result in results.values():
-        result["queries"] = int(result["x_queries"]) if result["x_queries"] else None
+        ),
+        "reads": endpoints,
+        "write": (
+            f"{base}/claims",
+            write_body,
+            {"Content-Type": "application/json"},
+            BENCH / ".post_floor.lua",
+        ),
+        "queries": None,
+    }
+
+
+def bench_reads(args, api: dict, floor: dict) -> tuple[dict, dict]:
+    """Each read endpoint in args.rounds rounds, the API's run and the floor's back to back in
+    each, so both see the machine at the same speed: on a shared machine it moves by a third
+    within minutes, and a ratio from runs minutes apart moved with it. Reported for each
+    endpoint: the round whose API/floor ratio is the median, with every round's ratio."""
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        log(f"round {number} of {args.rounds}")
+        api_round, floor_round = {}, {}
+        for name in api["reads"]:
+            for side, results in ((api, api_round), (floor, floor_round)):
+                with fresh_server_per_run(side["server"]):
+                    run_load(name, side["reads"][name], args, results, label=side["label"])
+        rounds.append((api_round, floor_round))
+    api_results, floor_results = {}, {}
+    for name in api["reads"]:
+        ratios = [a[name]["rps"] / f[name]["rps"] if f[name]["rps"] else 0.0 for a, f in rounds]
+        middle = sorted(range(len(rounds)), key=ratios.__getitem__)[(len(rounds) - 1) // 2]
+        api_results[name] = {**rounds[middle][0][name], "round_ratios": ratios}
+        floor_results[name] = rounds[middle][1][name]
+    return api_results, floor_results
+
+
+def bench_write(args, side: dict, results: dict) -> None:
+    """The side's write (a claim created per request) under the same load, on a fresh server."""
+    url, body, headers, lua = side["write"]
+    script = post_script(lua, body, headers)
+    with fresh_server_per_run(side["server"]):
+        run_load(WRITE, url, args, results, script=script, check_data=json.dumps(body).encode(),
+                 check_headers=headers, single=False, label=side["label"])  # fmt: skip
+
+
+def with_queries(results: dict, side: dict) -> dict:
+    for name, result in results.items():
+        if side["queries"] is not None:
+            result["queries"] = side["queries"][name]
+        else:
+            result["queries"] = int(result["x_queries"]) if result["x_queries"] else None
     return results
 
 
@@ -592,6 +636,12 @@ def ratio(a, b, style="percent") -> str:
     return f"{value:.0%}" if style == "percent" else f"{value:.2f}×"
 
 
+def round_ratios(result) -> str:
+    """Every round's API/floor ratio, in the order they ran ('–' for a write, run once)."""
+    ratios = result.get("round_ratios") or []
+    return ", ".join(f"{value:.0%}" for value in ratios) if len(ratios) > 1 else "–"
+
+
 def stack_lines(api, floor, stack) -> list[str]:
     """The stack's own cost next to the floor's and the API's source detail."""
     base = floor["source detail"]
@@ -641,6 +691,10 @@ def postgres_lines(info: dict) -> list[str]:
     return lines
 
 
+def rounds_of(api: dict) -> int:
+    return max((len(result.get("round_ratios") or [None]) for result in api.values()), default=1)
+
+
 def report(args, info, params, generated, api, floor, peer, stack) -> str:
     lines = [
         "# Benchmarks",
@@ -659,7 +713,9 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
         + ("Redis (REDIS_URL, a local redis-server)" if REDIS_PORT else "the database cache")
         + "; throttle rates raised so the load is not answered with 429.",
         f"- Load: wrk, 2 threads, {args.connections} connections, {args.duration} s per endpoint after a 2 s "
-        "warm-up, on 127.0.0.1.",
+        f"warm-up, on 127.0.0.1. Each read endpoint runs in {rounds_of(api)} rounds with the floor's run "
+        "right after the API's; the table shows the round whose API/floor ratio is the median, and "
+        "every round's ratio.",
         *postgres_lines(info),
         f"- Corpus: {params['claims']:,} claims (`generate_corpus --claims {args.claims}`)"
         + (f", generated in {generated:.0f} s" if generated else "")
@@ -692,9 +748,10 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
                 "floor CPU ms/req",
                 "floor queries",
                 "API/floor",
+                "API/floor, each round",
             ]
         ),
-        fmt_row(["---"] * 14),
+        fmt_row(["---"] * 15),
     ]
     for name, result in api.items():
         base = floor.get(name, {})
@@ -716,6 +773,7 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
                     cpu(base),
                     base.get("queries", "–"),
                     ratio(result, base),
+                    round_ratios(result),
                 ]
             )
         )
@@ -775,6 +833,9 @@ def main() -> None:
     parser.add_argument("--sqlite", default=str(BENCH / ".data" / "claimledger_bench.sqlite3"))
     parser.add_argument("--duration", type=int, default=10, help="Seconds of load per endpoint.")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of the read endpoints, API and floor back to back."
+    )
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--regenerate", action="store_true", help="Rebuild the corpus and the SQLite copy.")
     parser.add_argument("--skip-peer", action="store_true", help="Skip the Datasette comparison.")
@@ -849,12 +910,15 @@ def run(args) -> None:
         api, floor, stack = previous["api"], previous["floor"], previous.get("stack", {})
     else:
         info["prewarm_seconds"] = prewarm(args.database)
+        api_spec, floor_spec = api_side(args, params), floor_side(args, params)
         try:
-            api = bench_postgres(args, params)
+            api, floor = bench_reads(args, api_spec, floor_spec)
+            bench_write(args, api_spec, api)
             remove_bench_writes(args.database)
-            floor = bench_floor(args, params)
+            bench_write(args, floor_spec, floor)
         finally:
             remove_bench_writes(args.database)
+        api, floor = with_queries(api, api_spec), with_queries(floor, floor_spec)
         stack = bench_stack(args, params)
         (BENCH / ".data").mkdir(exist_ok=True)
         last_run.write_text(json.dumps({"api": api, "floor": floor, "stack": stack}, indent=2))
