@@ -29,6 +29,7 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -525,21 +526,35 @@ def with_queries(results: dict, side: dict) -> dict:
     return results
 
 
-def bench_stack(args, params, port=8805) -> dict:
-    """The stack's own cost: the source detail's JSON, built once and kept in memory, answered
-    through the project's settings and middleware by a plain Django view and by a DRF view
-    (bench/stack_urls.py), under the same gunicorn and load as the API and the floor."""
+STACK_FLOOR = "the floor: psycopg and orjson, its SQL on each request"
+STACK_API = "the API: DRF, its SQL, ETag and throttle on each request"
+
+
+def bench_stack(args, params, api: dict, floor: dict, port=8805) -> dict:
+    """What the stack costs before any work, and what a path around DRF would gain: the source
+    detail answered by the floor, by a plain Django view and a DRF view that keep its JSON in
+    memory, by a plain Django view doing the detail's work (throttle counter, SQL, ETag), and by
+    the API (bench/stack_urls.py), back to back under the same gunicorn and load."""
     env = app_env(database_url(args.database), {"DJANGO_SETTINGS_MODULE": "bench.stack_settings"})
     base = f"http://127.0.0.1:{port}/_stack"
-    endpoints = {
-        "Django view, the JSON in memory": f"{base}/django/{params['source']}/",
-        "DRF view, the JSON in memory": f"{base}/drf/{params['source']}/",
-    }
+    source = params["source"]
+    stack_server = functools.partial(
+        gunicorn, "stack", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers
+    )
+    runs = [
+        (STACK_FLOOR, floor["server"], floor["reads"]["source detail"]),
+        ("a Django view, the JSON in memory, no SQL", stack_server, f"{base}/django/{source}/"),
+        ("a DRF view, the JSON in memory, no SQL", stack_server, f"{base}/drf/{source}/"),
+        (
+            "a Django view doing the detail's work without DRF: throttle counter, SQL, ETag",
+            stack_server,
+            f"{base}/lean/{source}/",
+        ),
+        (STACK_API, api["server"], api["reads"]["source detail"]),
+    ]
     results = {}
-    with fresh_server_per_run(
-        lambda: gunicorn("stack", "config.wsgi:application", env, port, "/api/v1/topics/", args.workers)
-    ):
-        for name, url in endpoints.items():
+    for name, server, url in runs:
+        with fresh_server_per_run(server):
             run_load(name, url, args, results)
     return results
 
@@ -642,26 +657,23 @@ def round_ratios(result) -> str:
     return ", ".join(f"{value:.0%}" for value in ratios) if len(ratios) > 1 else "–"
 
 
-def stack_lines(api, floor, stack) -> list[str]:
-    """The stack's own cost next to the floor's and the API's source detail."""
-    base = floor["source detail"]
-    rows = [
-        ("the floor's source detail: psycopg and orjson, its SQL on each request", base),
-        *((f"{name}, no SQL (bench/stack_urls.py)", result) for name, result in stack.items()),
-        ("the API's source detail: DRF, its SQL, ETag and throttle on each request", api["source detail"]),
-    ]
+def stack_lines(stack) -> list[str]:
+    """The stack's own cost, each row against the floor's source detail run minutes apart."""
+    base = stack[STACK_FLOOR]
     lines = [
         "",
         "## What the stack costs before any work",
         "",
-        "The source detail's JSON (the same bytes), answered under the same gunicorn and load by the "
-        "floor, by a plain Django view and a DRF view that keep it in memory (the project's settings, "
-        "middleware, authentication, throttles and renderer; no SQL), and by the API.",
+        "The source detail (the same bytes), answered back to back under the same gunicorn and load by "
+        "the floor, by a plain Django view and a DRF view that keep its JSON in memory (the project's "
+        "settings, middleware, authentication, throttles and renderer; no SQL), by a plain Django view "
+        "that does the detail's work without DRF (the anonymous throttle's Redis counter, the prepared "
+        "statement, the ETag; bench/stack_urls.py), and by the API.",
         "",
         fmt_row(["answered by", "req/s", "p50 ms", "p99 ms", "p50 ms, 1 conn", "CPU ms/req", "of the floor"]),
         fmt_row(["---"] * 7),
     ]
-    for name, result in rows:
+    for name, result in stack.items():
         cells = [name, rps(result), ms(result, "p50"), ms(result, "p99"), single(result), cpu(result)]
         lines.append(fmt_row([*cells, ratio(result, base)]))
     return lines
@@ -777,8 +789,8 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
                 ]
             )
         )
-    if stack and "source detail" in floor:
-        lines += stack_lines(api, floor, stack)
+    if STACK_FLOOR in stack:
+        lines += stack_lines(stack)
     if peer:
         lines += [
             "",
@@ -919,7 +931,7 @@ def run(args) -> None:
         finally:
             remove_bench_writes(args.database)
         api, floor = with_queries(api, api_spec), with_queries(floor, floor_spec)
-        stack = bench_stack(args, params)
+        stack = bench_stack(args, params, api_spec, floor_spec)
         (BENCH / ".data").mkdir(exist_ok=True)
         last_run.write_text(json.dumps({"api": api, "floor": floor, "stack": stack}, indent=2))
     peer = {} if args.skip_peer else bench_peer(args, params)

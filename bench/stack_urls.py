@@ -1,18 +1,24 @@
 """What the stack costs before any work: the source detail's JSON, built once and kept in memory,
 answered through the project's middleware by a plain Django view and by a DRF view (the
-project's authentication, throttles and renderer). Served only by `make bench`
-(DJANGO_SETTINGS_MODULE=bench.stack_settings); the app's own URLs never include these.
+project's authentication, throttles and renderer); and what a path around DRF would gain: a
+plain Django view that does the detail's work (the throttle's counter, the SQL, the ETag).
+Served only by `make bench` (DJANGO_SETTINGS_MODULE=bench.stack_settings); the app's own URLs
+never include these.
 """
 
 import functools
+import time
 
 import orjson
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import _increment
+from config.api_views import representation_etag
 from config.urls import handler400, handler404, handler500  # noqa: F401 - the app's error views
 from config.urls import urlpatterns as app_urlpatterns
 from sources.selectors import source_representation
@@ -30,6 +36,20 @@ def django_view(request, pk: int):
     return HttpResponse(orjson.dumps(_representation(pk)), content_type="application/json")
 
 
+def lean_view(request, pk: int):
+    """The API's source detail without DRF, for an anonymous JSON client only: the anonymous
+    throttle's counter (one Redis command), the detail's one prepared statement, the ETag."""
+    window = int(time.time() // 60)
+    _increment(cache, f"throttle_anon_ip:{request.META['REMOTE_ADDR']}:{window}", timeout=61)
+    data = source_representation(pk)
+    if data is None:
+        raise Http404
+    response = HttpResponse(orjson.dumps(data), content_type="application/json")
+    response["ETag"] = representation_etag(data, "json")
+    response["Vary"] = "Accept, Cookie"
+    return response
+
+
 class DRFView(APIView):
     permission_classes = [AllowAny]
 
@@ -40,5 +60,6 @@ class DRFView(APIView):
 urlpatterns = [
     path("_stack/django/<int:pk>/", django_view),
     path("_stack/drf/<int:pk>/", DRFView.as_view()),
+    path("_stack/lean/<int:pk>/", lean_view),
     *app_urlpatterns,
 ]
