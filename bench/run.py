@@ -475,12 +475,7 @@ def floor_side(args, params, port=8802) -> dict:
             "floor", "bench.floor:app", env, port, f"/floor/source?id={params['source']}", args.workers
         ),
         "reads": endpoints,
-        "write": (
-            f"{base}/claims",
-            write_body,
-            {"Content-Type": "application/json"},
-            BENCH / ".post_floor.lua",
-        ),
+        "write": (f"{base}/claims", write_body, WRITE_HEADERS, BENCH / ".post_floor.lua"),
         "queries": None,
     }
 
@@ -658,7 +653,7 @@ def round_ratios(result) -> str:
 
 
 def stack_lines(stack) -> list[str]:
-    """The stack's own cost, each row against the floor's source detail run minutes apart."""
+    """The stack's own cost, each row against the floor's source detail run just before it."""
     base = stack[STACK_FLOOR]
     lines = [
         "",

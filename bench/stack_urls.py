@@ -7,17 +7,15 @@ never include these.
 """
 
 import functools
-import time
 
 import orjson
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import _increment
+from config.api import AnonThrottle
 from config.api_views import representation_etag
 from config.urls import handler400, handler404, handler500  # noqa: F401 - the app's error views
 from config.urls import urlpatterns as app_urlpatterns
@@ -37,10 +35,10 @@ def django_view(request, pk: int):
 
 
 def lean_view(request, pk: int):
-    """The API's source detail without DRF, for an anonymous JSON client only: the anonymous
-    throttle's counter (one Redis command), the detail's one prepared statement, the ETag."""
-    window = int(time.time() // 60)
-    _increment(cache, f"throttle_anon_ip:{request.META['REMOTE_ADDR']}:{window}", timeout=61)
+    """The API's source detail without DRF, for an anonymous JSON client only: the project's
+    anonymous throttle (its Redis counter, one command), the detail's one prepared statement,
+    the ETag."""
+    AnonThrottle().allow_request(request, None)  # counted as on the API; the rate is raised here
     data = source_representation(pk)
     if data is None:
         raise Http404
