@@ -166,9 +166,11 @@ def wrk(url, *, duration, connections, threads=2, script=None, warmup=2) -> dict
         base += ["-s", str(script)]
     if warmup:
         subprocess.run([*base, f"-d{warmup}s", url], capture_output=True, text=True, check=True)
-    busy_before = busy_cpu_ms()
+    busy_before, processes_before, wrk_before = busy_cpu_ms(), process_cpu_ms(), children_cpu_ms()
     out = subprocess.run([*base, f"-d{duration}s", url], capture_output=True, text=True, check=True).stdout
     busy = busy_cpu_ms() - busy_before
+    split = {group: spent - processes_before[group] for group, spent in process_cpu_ms().items()}
+    split["wrk"] = children_cpu_ms() - wrk_before
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", out, re.MULTILINE))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -178,6 +180,8 @@ def wrk(url, *, duration, connections, threads=2, script=None, warmup=2) -> dict
         "rps": rps,
         # The whole machine's: the server, PostgreSQL, Redis and wrk itself.
         "cpu_ms": busy / total if total else None,
+        # Of that, by process: the server's, PostgreSQL's, Redis's and wrk's (ms per request).
+        "cpu_split": {group: spent / total for group, spent in split.items()} if total else None,
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
         "requests": total,
@@ -192,6 +196,42 @@ def busy_cpu_ms() -> float:
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
     user, nice, system, _idle, _iowait, irq, softirq = fields
     return (user + nice + system + irq + softirq) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_ms() -> float:
+    """CPU time spent by this process's finished children (each wrk run), in ms."""
+    times = os.times()
+    return (times.children_user + times.children_system) * 1000
+
+
+SERVER_COMMANDS = (b"gunicorn", b"datasette")
+
+
+def process_cpu_ms() -> dict[str, float]:
+    """CPU time (user and system) spent so far by the processes a run measures, in ms, by kind:
+    the server's (gunicorn or Datasette, master and workers), PostgreSQL's and Redis's. A process
+    that ended in between is not counted: the servers and their database connections live
+    through a run."""
+    spent = dict.fromkeys(("server", "postgres", "redis"), 0.0)
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()  # from the third field of proc_pid_stat(5)
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        if name == "postgres":
+            spent["postgres"] += ticks * tick_ms
+        elif name.startswith("redis-server"):
+            spent["redis"] += ticks * tick_ms
+        elif any(word in command for word in SERVER_COMMANDS):
+            spent["server"] += ticks * tick_ms
+    return spent
 
 
 def fetch(url, *, data=None, headers=None) -> tuple[int, bytes, dict]:
@@ -652,6 +692,37 @@ def round_ratios(result) -> str:
     return ", ".join(f"{value:.0%}" for value in ratios) if len(ratios) > 1 else "–"
 
 
+CPU_GROUPS = ("server", "postgres", "redis", "wrk")
+
+
+def cpu_split_lines(api: dict, floor: dict) -> list[str]:
+    """Where each endpoint's machine CPU went, API and floor, in the runs of the table above
+    (absent from runs before it was kept)."""
+    if not any(result.get("cpu_split") for result in api.values()):
+        return []
+
+    def cells(result) -> list[str]:
+        split = (result or {}).get("cpu_split")
+        return [f"{split[group]:.2f}" for group in CPU_GROUPS] if split else ["–"] * len(CPU_GROUPS)
+
+    names = ["server", "PostgreSQL", "Redis", "wrk"]
+    lines = [
+        "",
+        "### Where the CPU went",
+        "",
+        "The CPU ms/req above, by process, in the same runs: the server's (gunicorn's master and "
+        "workers: Django and DRF for the API, psycopg and orjson for the floor), PostgreSQL's, "
+        "Redis's (the API's throttle counter) and wrk's. What is left of CPU ms/req is the kernel's "
+        "work on no process's account (interrupts, network) and other processes.",
+        "",
+        fmt_row(["endpoint", *(f"API {n}" for n in names), *(f"floor {n}" for n in names)]),
+        fmt_row(["---"] * (1 + 2 * len(names))),
+    ]
+    for name, result in api.items():
+        lines.append(fmt_row([name, *cells(result), *cells(floor.get(name))]))
+    return lines
+
+
 def stack_lines(stack) -> list[str]:
     """The stack's own cost, each row against the floor's source detail run just before it."""
     base = stack[STACK_FLOOR]
@@ -788,6 +859,7 @@ def report(args, info, params, generated, api, floor, peer, stack) -> str:
                 ]
             )
         )
+    lines += cpu_split_lines(api, floor)
     if STACK_FLOOR in stack:
         lines += stack_lines(stack)
     if peer:
