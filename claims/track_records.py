@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import orjson
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -33,7 +34,8 @@ from django.urls import reverse
 
 from claims import scoring
 from claims.models import Actor, ActorScoreSummary, Claim, Forecast, Topic, Verification, VerificationVerdict
-from claims.selectors import PUBLISHED, can_see_unpublished
+from claims.selectors import PUBLISHED, can_see_unpublished, table_sql
+from config.db import fetch_prepared
 from sources.models import Source
 
 
@@ -586,19 +588,35 @@ def _grouped(rows) -> dict:
     return groups
 
 
+# Where each breakdown's keys are named: the model and the field holding the name.
+NAMED_BY = {"topic": (Topic, "name"), "source": (Source, "title"), "claimant": (Actor, "name")}
+
+
 def _names(records: dict) -> dict[str, dict]:
-    """The current names of the keys of every breakdown: one query per kind of key."""
+    """The current names of the keys of every breakdown, in one statement (UNION ALL of one
+    SELECT per kind of key), written out rather than built by the ORM: for the most prolific
+    claimant three ORM queries took ~2 ms of the track record's ~9 ms of CPU, most of it
+    compiling them."""
     ids = defaultdict(set)
     for role in ROLES:
         for dimension in ROLE_DIMENSIONS[role]:
             ids[dimension].update(row["id"] for row in records[role][f"by_{dimension}"])
-    models = {"topic": (Topic, "name"), "source": (Source, "title"), "claimant": (Actor, "name")}
-    return {
-        dimension: dict(model.objects.filter(pk__in=ids[dimension]).values_list("pk", field))
-        if ids[dimension]
-        else {}
-        for dimension, (model, field) in models.items()
-    }
+    names = {dimension: {} for dimension in NAMED_BY}
+    selects, params = [], []
+    for dimension, (model, field) in NAMED_BY.items():
+        if keys := sorted(ids[dimension]):
+            column = connection.ops.quote_name(model._meta.get_field(field).column)
+            selects.append(
+                f"SELECT '{dimension}', id, {column} FROM {table_sql(model)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(keys))})"
+            )
+            params += keys
+    if selects:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), params)
+            for dimension, pk, name in cursor.fetchall():
+                names[dimension][pk] = name
+    return names
 
 
 def _role_record(
@@ -751,14 +769,27 @@ def _stored_records(actor_id: int, scope: str) -> dict | None:
 
     Only that scope leaves the database, as text parsed by orjson: for the most prolific
     claimant the stored records run to ~0.5 MB, and reading both scopes through the JSON
-    field's json.loads was a third of the track record's time.
+    field's json.loads was a third of the track record's time. On PostgreSQL the statement is
+    written out and prepared (a lookup by primary key, planned once per connection): built by
+    the ORM it cost ~1.2 ms more CPU per request.
     """
-    text = (
-        ActorScoreSummary.objects.filter(actor_id=actor_id)
-        .values_list(Cast(KeyTransform(scope, "records"), TextField()), flat=True)
-        .first()
-    )
+    if connection.vendor == "postgresql":
+        _, rows = fetch_prepared(_stored_scope_sql(), [scope, actor_id])
+        text = rows[0][0] if rows else None
+    else:
+        text = (
+            ActorScoreSummary.objects.filter(actor_id=actor_id)
+            .values_list(Cast(KeyTransform(scope, "records"), TextField()), flat=True)
+            .first()
+        )
     return orjson.loads(text) if text else None
+
+
+@functools.cache
+def _stored_scope_sql() -> str:
+    field, quote = ActorScoreSummary._meta.get_field, connection.ops.quote_name
+    records, actor = quote(field("records").column), quote(field("actor").column)
+    return f"SELECT ({records} -> %s)::text FROM {table_sql(ActorScoreSummary)} WHERE {actor} = %s"
 
 
 def _scope_records(summary: dict, scope: str, bins: int) -> dict:
