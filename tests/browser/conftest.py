@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -33,6 +34,11 @@ def browser_page(settings, monkeypatch):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         yield page
         browser.close()
+        # While Playwright's loop runs in this thread, asgiref's Local (Django's connections)
+        # keeps values per context, not per thread: the test's queries went through connections
+        # of their own. Closed here, while the loop still runs, or one stays open and the test
+        # database cannot be dropped at the end ("being accessed by other users").
+        connections.close_all()
 
 
 def log_in(page, live_server, username):
