@@ -692,7 +692,8 @@ def round_ratios(result) -> str:
     return ", ".join(f"{value:.0%}" for value in ratios) if len(ratios) > 1 else "–"
 
 
-CPU_GROUPS = ("server", "postgres", "redis", "wrk")
+# The CPU split's groups (as process_cpu_ms and wrk() name them) and their column headings.
+CPU_GROUPS = {"server": "server", "postgres": "PostgreSQL", "redis": "Redis", "wrk": "wrk"}
 
 
 def cpu_split_lines(api: dict, floor: dict) -> list[str]:
@@ -705,7 +706,7 @@ def cpu_split_lines(api: dict, floor: dict) -> list[str]:
         split = (result or {}).get("cpu_split")
         return [f"{split[group]:.2f}" for group in CPU_GROUPS] if split else ["–"] * len(CPU_GROUPS)
 
-    names = ["server", "PostgreSQL", "Redis", "wrk"]
+    names = CPU_GROUPS.values()
     lines = [
         "",
         "### Where the CPU went",

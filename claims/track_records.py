@@ -605,10 +605,11 @@ def _names(records: dict) -> dict[str, dict]:
     selects, params = [], []
     for dimension, (model, field) in NAMED_BY.items():
         if keys := sorted(ids[dimension]):
-            column = connection.ops.quote_name(model._meta.get_field(field).column)
+            quote = connection.ops.quote_name
+            pk, column = quote(model._meta.pk.column), quote(model._meta.get_field(field).column)
             selects.append(
-                f"SELECT '{dimension}', id, {column} FROM {table_sql(model)} "
-                f"WHERE id IN ({', '.join(['%s'] * len(keys))})"
+                f"SELECT '{dimension}', {pk}, {column} FROM {table_sql(model)} "
+                f"WHERE {pk} IN ({', '.join(['%s'] * len(keys))})"
             )
             params += keys
     if selects:
