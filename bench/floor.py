@@ -223,49 +223,26 @@ def source(db, q, url):
     return dict(zip(keys, row, strict=True))
 
 
-# The track record's breakdowns, each keyed by an id whose current name is read from this table.
-BREAKDOWNS = {
-    "claimant": {"topic": ("claims_topic", "name"), "source": ("sources_source", "title")},
-    "author": {"topic": ("claims_topic", "name"), "claimant": ("claims_actor", "name")},
-}
+# The track record's breakdowns by role, each keyed by the id of a topic, a source or an actor.
+BREAKDOWNS = {"claimant": ("topic", "source"), "author": ("topic", "claimant")}
 VERDICTS = ("borne_out", "partly_borne_out", "not_borne_out", "ambiguous", "annulled")
 OUTCOME_VALUES = {"borne_out": 1.0, "partly_borne_out": 0.5, "not_borne_out": 0.0}
 
 
-def _named(role: str, dimension: str) -> str:
-    """A stored breakdown with each row's current name, in the API's order.
-
-    Best mean Brier first (unscored-only rows last), then most forecasts, then name by code
-    point (COLLATE "C"), then id.
-    """
-    table, column = BREAKDOWNS[role][dimension]
-    name = f"coalesce(x.{column}, '')"
-    return (
-        f"(SELECT coalesce(jsonb_agg(e || jsonb_build_object('name', {name}) ORDER BY "
-        "e->'mean_brier' = 'null', coalesce((e->>'mean_brier')::float8, 0), (e->>'count')::int DESC, "
-        f"{name} COLLATE \"C\", (e->>'id')::bigint), '[]') "
-        f"FROM jsonb_array_elements(r.rec->'{role}'->'by_{dimension}') b(e) "
-        f"LEFT JOIN {table} x ON x.id = (e->>'id')::bigint)"
-    )
-
-
-def _role(role: str) -> str:
-    """A role's stored record with named breakdowns, and its latest forecasts as [id, verdict, phrase, p]."""
-    named = ", ".join(f"'by_{d}', {_named(role, d)}" for d in BREAKDOWNS[role])
-    recent = (
-        "(SELECT coalesce(json_agg(json_build_array(f.id, f.verdict, f.likelihood_phrase, f.probability) "
-        f"ORDER BY l.i), '[]') FROM jsonb_array_elements_text(r.rec->'recent'->'{role}') WITH ORDINALITY l(id, i) "
-        "JOIN claims_forecast f ON f.id = l.id::bigint)"
-    )
-    return f"(r.rec->'{role}' || jsonb_build_object({named}))::text, {recent}::text"
-
-
-# MATERIALIZED: the stored records are detoasted once, not once for each reference to them.
-TRACK_RECORD = (
-    "WITH r AS MATERIALIZED (SELECT records->'published' AS rec FROM claims_actorscoresummary "
-    f"WHERE actor_id = %(actor)s) SELECT a.id, a.name, a.kind, {_role('claimant')}, {_role('author')} "
-    "FROM claims_actor a LEFT JOIN r ON true WHERE a.id = %(actor)s"
+# The names of a track record's breakdown keys and its latest forecasts, in one statement.
+TRACK_RECORD_PARTS = (
+    "SELECT (SELECT coalesce(json_object_agg(id, name), '{}') FROM claims_topic WHERE id = ANY(%(topic)s)), "
+    "(SELECT coalesce(json_object_agg(id, title), '{}') FROM sources_source WHERE id = ANY(%(source)s)), "
+    "(SELECT coalesce(json_object_agg(id, name), '{}') FROM claims_actor WHERE id = ANY(%(claimant)s)), "
+    "(SELECT coalesce(json_agg(json_build_array(id, verdict, likelihood_phrase, probability)), '[]') "
+    "FROM claims_forecast WHERE id = ANY(%(recent)s))"
 )
+
+
+def _breakdown_order(row: dict) -> tuple:
+    """Best mean Brier first (unscored-only rows last), then most forecasts, then name by code
+    point, then id: the API's order."""
+    return (row["mean_brier"] is None, row["mean_brier"] or 0, -row["count"], row["name"], row["id"])
 
 
 def _scored(forecast_id: int, verdict: str, phrase: str, probability: float | None) -> dict:
@@ -293,16 +270,37 @@ def _scored(forecast_id: int, verdict: str, phrase: str, probability: float | No
 def track_record(db, q, url):
     """A claimant's track record over published claims at the default bins, as the API serves it.
 
-    One statement: the actor, its stored summary row (ActorScoreSummary.records, kept up to date
-    by the services) with the breakdowns' current names, and its latest verified forecasts, which
-    are scored here. Assumes the summary row exists (generate_corpus builds them).
+    Two statements: the actor with its stored records (ActorScoreSummary.records_published, JSON
+    text kept up to date by the services), then the current names of the breakdowns' keys and
+    the latest verified forecasts, which are scored here. Assumes the summary row exists
+    (generate_corpus builds them).
     """
     actor = int(q["actor"])
-    pk, name, kind, claimant, claimant_recent, author, author_recent = db.one(TRACK_RECORD, {"actor": actor})
+    pk, name, kind, text = db.one(
+        "SELECT a.id, a.name, a.kind, s.records_published FROM claims_actor a "
+        "JOIN claims_actorscoresummary s ON s.actor_id = a.id WHERE a.id = %s",
+        [actor],
+    )
+    records = orjson.loads(text)
+    keys = {dimension: set() for dimension in ("topic", "source", "claimant")}
+    for role, dimensions in BREAKDOWNS.items():
+        for dimension in dimensions:
+            keys[dimension].update(row["id"] for row in records[role][f"by_{dimension}"])
+    recent_ids = [forecast for role in BREAKDOWNS for forecast in records["recent"][role]]
+    *names, recent = db.one(
+        TRACK_RECORD_PARTS, {**{d: sorted(ids) for d, ids in keys.items()}, "recent": recent_ids}
+    )
+    names = dict(zip(keys, names, strict=True))
+    scored = {row[0]: _scored(*row) for row in recent}
     result = {"actor": {"id": pk, "name": name, "kind": kind}}
-    for role, record, recent in (("claimant", claimant, claimant_recent), ("author", author, author_recent)):
-        record = orjson.loads(record)
-        record["forecasts"] = [_scored(*row) for row in orjson.loads(recent)]
+    for role, dimensions in BREAKDOWNS.items():
+        record = records[role]
+        for dimension in dimensions:
+            rows = record[f"by_{dimension}"]
+            for row in rows:
+                row["name"] = names[dimension].get(str(row["id"]), "")
+            rows.sort(key=_breakdown_order)
+        record["forecasts"] = [scored[forecast] for forecast in records["recent"][role] if forecast in scored]
         if role == "claimant":
             record["forecasts_by_status"] = {
                 verdict: f"/api/v1/forecasts/?claimant={pk}&status={verdict}" for verdict in VERDICTS
