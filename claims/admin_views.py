@@ -297,7 +297,7 @@ class TrackRecordAdminMixin:
         if request.user.has_perm(SCORES_PERMISSION) and str(object_id).isdigit():
             actor = Actor.objects.filter(pk=object_id).first()
             if actor is not None:
-                record = track_records.actor_track_record(actor=actor, user=request.user)
+                record = track_records.actor_track_record(actor_id=actor.pk, user=request.user)
                 extra_context["track_record"] = [
                     {
                         "role": role,

@@ -60,8 +60,11 @@ class ActorTrackRecordView(APIView):
 
     @extend_schema(parameters=[BINS_PARAMETER], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk):
-        actor = _actor(pk)
-        return Response(track_records.actor_track_record(actor=actor, user=request.user, bins=_bins(request)))
+        bins = _bins(request)
+        try:
+            return Response(track_records.actor_track_record(actor_id=pk, user=request.user, bins=bins))
+        except Actor.DoesNotExist:
+            raise exceptions.NotFound(f"There is no actor with id {pk}.") from None
 
 
 class SVGRenderer(BaseRenderer):
