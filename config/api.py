@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 
+import orjson
 from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +16,7 @@ from django.db.models import ProtectedError, Q
 from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils.functional import cached_property
+from drf_orjson_renderer.renderers import ORJSONRenderer as _ORJSONRenderer
 from rest_framework import exceptions, status
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -291,6 +293,22 @@ class Pagination(BasePagination):
             ),
             param("cursor", {"type": "string"}, "The position to continue from; taken from a `next` link."),
         ]
+
+
+class ORJSONRenderer(_ORJSONRenderer):
+    """drf-orjson-renderer's JSON, written first without orjson's OPT_NON_STR_KEYS, which slows
+    every dict down: the top claimant's track record (225 KB) took 0.54 ms to write with it and
+    0.30 ms without. Data with a key that is not a string (a calibration bin's number, say) is
+    written again with it, keys as strings, as the standard library's json would."""
+
+    options = _ORJSONRenderer.options & ~orjson.OPT_NON_STR_KEYS
+
+    def render(self, data, media_type=None, renderer_context=None):
+        try:
+            return super().render(data, media_type, renderer_context)
+        except orjson.JSONEncodeError:
+            self.options |= orjson.OPT_NON_STR_KEYS  # this instance serves this one response
+            return super().render(data, media_type, renderer_context)
 
 
 class PaginatedCSVRenderer(_PaginatedCSVRenderer):

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-import orjson
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -167,7 +166,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # orjson writes a 40 KB source text ~10x faster than the standard library's json.
     "DEFAULT_RENDERER_CLASSES": [
-        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "config.api.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "config.api.PaginatedCSVRenderer",
     ],
@@ -191,9 +190,6 @@ REST_FRAMEWORK = {
     # 0 means the header is ignored, so forging it does not escape the throttle.
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # Keys that are not strings (a calibration bin's number, say) are written as strings, as
-    # the standard library's json would.
-    "ORJSON_RENDERER_OPTIONS": [orjson.OPT_NON_STR_KEYS],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
