@@ -606,29 +606,62 @@ def _pk_in(model, keys: list) -> tuple[str, list]:
     return f"{pk} IN ({', '.join(['%s'] * len(keys))})", keys
 
 
-def _names(records: dict) -> dict[str, dict]:
-    """The current names of the keys of every breakdown, in one statement (UNION ALL of one
-    SELECT per kind of key), written out rather than built by the ORM: for the most prolific
-    claimant three ORM queries took ~2 ms of the track record's ~9 ms of CPU, most of it
-    compiling them."""
+# The columns a track record reads of each recent forecast.
+RECENT_FIELDS = ("id", "verdict", "likelihood_phrase", "probability", "probability_low", "probability_high")
+
+
+def _names_and_recent(records: dict) -> tuple[dict[str, dict], list[dict]]:
+    """The current names of the keys of every breakdown, and the most recent verified forecasts
+    with their scores (newest verdict first), in one statement written out rather than built by
+    the ORM: a UNION ALL of one SELECT for the forecasts and one per kind of key, each row
+    (kind, id, then the forecast's columns or the name). For the most prolific claimant, the
+    ORM's three name queries took ~2 ms of the track record's ~9 ms of CPU, most of it
+    compiling them; the forecasts' query ~0.4 ms; a second statement, a round trip.
+
+    The forecasts come first: PostgreSQL types the name rows' empty columns by theirs.
+    """
+    forecast_ids = [pk for role in ROLES for pk in records["recent"][role]]
     ids = defaultdict(set)
     for role in ROLES:
         for dimension in ROLE_DIMENSIONS[role]:
             ids[dimension].update(row["id"] for row in records[role][f"by_{dimension}"])
-    names = {dimension: {} for dimension in NAMED_BY}
+    quote = connection.ops.quote_name
     selects, params = [], []
+    if forecast_ids:
+        columns = ", ".join(quote(Forecast._meta.get_field(name).column) for name in RECENT_FIELDS)
+        where, values = _pk_in(Forecast, forecast_ids)
+        selects.append(f"SELECT 'forecast', {columns} FROM {table_sql(Forecast)} WHERE {where}")
+        params += values
+    empty = ", NULL" * (len(RECENT_FIELDS) - 2)  # the name rows' share of the forecast columns
     for dimension, (model, field) in NAMED_BY.items():
         if keys := sorted(ids[dimension]):
-            quote = connection.ops.quote_name
             pk, column = quote(model._meta.pk.column), quote(model._meta.get_field(field).column)
             where, values = _pk_in(model, keys)
-            selects.append(f"SELECT '{dimension}', {pk}, {column} FROM {table_sql(model)} WHERE {where}")
+            selects.append(
+                f"SELECT '{dimension}', {pk}, {column}{empty} FROM {table_sql(model)} WHERE {where}"
+            )
             params += values
+    names, forecasts = {dimension: {} for dimension in NAMED_BY}, {}
     if selects:
         _, rows = fetch_prepared(" UNION ALL ".join(selects), params)
-        for dimension, pk, name in rows:
-            names[dimension][pk] = name
-    return names
+        for kind, pk, *values in rows:
+            if kind == "forecast":
+                forecasts[pk] = dict(zip(RECENT_FIELDS, (pk, *values), strict=True))
+            else:
+                names[kind][pk] = values[0]
+    items = [
+        scoring.ForecastInput(
+            forecast_id=row["id"],
+            verdict=row["verdict"],
+            probability=row["probability"],
+            probability_low=row["probability_low"],
+            probability_high=row["probability_high"],
+            likelihood_phrase=row["likelihood_phrase"],
+        )
+        for row in (forecasts.get(pk) for pk in forecast_ids)
+        if row is not None
+    ]
+    return names, forecast_scores(items)
 
 
 def _role_record(
@@ -698,35 +731,6 @@ def _sorted_breakdown(rows: list[dict]) -> list[dict]:
     return rows
 
 
-# What a track record lists of each recent forecast, in the order of ForecastInput's fields.
-RECENT_FIELDS = ("id", "verdict", "likelihood_phrase", "probability", "probability_low", "probability_high")
-
-
-def _recent_forecasts(ids: list[int]) -> list[dict]:
-    """The most recent verified forecasts with their scores, newest verdict first (one
-    statement, written out and prepared like _names': built by the ORM it cost ~0.4 ms of CPU)."""
-    if not ids:
-        return []
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(Forecast._meta.get_field(name).column) for name in RECENT_FIELDS)
-    where, params = _pk_in(Forecast, ids)
-    _, found = fetch_prepared(f"SELECT {columns} FROM {table_sql(Forecast)} WHERE {where}", params)
-    rows = {row[0]: dict(zip(RECENT_FIELDS, row, strict=True)) for row in found}
-    items = [
-        scoring.ForecastInput(
-            forecast_id=row["id"],
-            verdict=row["verdict"],
-            probability=row["probability"],
-            probability_low=row["probability_low"],
-            probability_high=row["probability_high"],
-            likelihood_phrase=row["likelihood_phrase"],
-        )
-        for row in (rows.get(pk) for pk in ids)
-        if row is not None
-    ]
-    return forecast_scores(items)
-
-
 def actor_aggregate(*, actor: Actor, user, role: str = "claimant", bins: int = scoring.DEFAULT_BINS):
     """The aggregate of the actor's forecasts in one role (claimant or author)."""
     published_only = not can_see_unpublished(user)
@@ -761,11 +765,8 @@ def actor_track_record(*, actor_id: int, user, bins: int = scoring.DEFAULT_BINS)
         raise Actor.DoesNotExist(f"There is no actor with id {actor_id}.")
     if records is None or bins != scoring.DEFAULT_BINS:
         records = _scope_records(_score_summary(actor_id), scope, bins)
-    names = _names(records)
-    recent = {
-        row["forecast"]: row
-        for row in _recent_forecasts([pk for role in ROLES for pk in records["recent"][role]])
-    }
+    names, scored = _names_and_recent(records)
+    recent = {row["forecast"]: row for row in scored}
     result = {"actor": actor}
     for role in ROLES:
         record = records[role]
@@ -775,8 +776,9 @@ def actor_track_record(*, actor_id: int, user, bins: int = scoring.DEFAULT_BINS)
             _sorted_breakdown(record[f"by_{dimension}"])
         record["forecasts"] = [recent[pk] for pk in records["recent"][role] if pk in recent]
         if role == "claimant":
+            forecasts = reverse("api:forecast-list")
             record["forecasts_by_status"] = {
-                verdict: f"{reverse('api:forecast-list')}?claimant={actor_id}&status={verdict}"
+                verdict: f"{forecasts}?claimant={actor_id}&status={verdict}"
                 for verdict in VerificationVerdict.values
             }
         result[f"as_{role}"] = record
