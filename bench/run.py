@@ -568,8 +568,9 @@ STACK_API = "the API: DRF, its SQL, ETag and throttle on each request"
 def bench_stack(args, params, api: dict, floor: dict, port=8805) -> dict:
     """What the stack costs before any work, and what a path around DRF would gain: the source
     detail answered by the floor, by a plain Django view and a DRF view that keep its JSON in
-    memory, by a plain Django view doing the detail's work (throttle counter, SQL, ETag), and by
-    the API (bench/stack_urls.py), back to back under the same gunicorn and load."""
+    memory (each with and without the throttle's counter), by a plain Django view doing the
+    detail's work (throttle counter, SQL, ETag), and by the API (bench/stack_urls.py), back to
+    back under the same gunicorn and load."""
     env = app_env(database_url(args.database), {"DJANGO_SETTINGS_MODULE": "bench.stack_settings"})
     base = f"http://127.0.0.1:{port}/_stack"
     source = params["source"]
@@ -579,6 +580,12 @@ def bench_stack(args, params, api: dict, floor: dict, port=8805) -> dict:
     runs = [
         (STACK_FLOOR, floor["server"], floor["reads"]["source detail"]),
         ("a Django view, the JSON in memory, no SQL", stack_server, f"{base}/django/{source}/"),
+        (
+            "a Django view, the JSON in memory, the throttle counter",
+            stack_server,
+            f"{base}/django-throttled/{source}/",
+        ),
+        ("a DRF view, the JSON in memory, no throttle", stack_server, f"{base}/drf-unthrottled/{source}/"),
         ("a DRF view, the JSON in memory, no SQL", stack_server, f"{base}/drf/{source}/"),
         (
             "a Django view doing the detail's work without DRF: throttle counter, SQL, ETag",
@@ -733,7 +740,8 @@ def stack_lines(stack) -> list[str]:
         "",
         "The source detail (the same bytes), answered back to back under the same gunicorn and load by "
         "the floor, by a plain Django view and a DRF view that keep its JSON in memory (the project's "
-        "settings, middleware, authentication, throttles and renderer; no SQL), by a plain Django view "
+        "settings, middleware, authentication and renderer; no SQL), each with and without the "
+        "anonymous throttle's counter (one Redis command), by a plain Django view "
         "that does the detail's work without DRF (the anonymous throttle's Redis counter, the prepared "
         "statement, the ETag; bench/stack_urls.py), and by the API.",
         "",

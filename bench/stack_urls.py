@@ -1,7 +1,8 @@
 """What the stack costs before any work: the source detail's JSON, built once and kept in memory,
-answered through the project's middleware by a plain Django view and by a DRF view (the
-project's authentication, throttles and renderer); and what a path around DRF would gain: a
-plain Django view that does the detail's work (the throttle's counter, the SQL, the ETag).
+answered through the project's middleware by a plain Django view, with and without the
+anonymous throttle's counter, and by a DRF view (the project's authentication and renderer),
+with and without its throttles; and what a path around DRF would gain: a plain Django view
+that does the detail's work (the throttle's counter, the SQL, the ETag).
 Served only by `make bench` (DJANGO_SETTINGS_MODULE=bench.stack_settings); the app's own URLs
 never include these.
 """
@@ -34,6 +35,11 @@ def django_view(request, pk: int):
     return HttpResponse(orjson.dumps(_representation(pk)), content_type="application/json")
 
 
+def throttled_django_view(request, pk: int):
+    AnonThrottle().allow_request(request, None)  # counted as on the API; the rate is raised here
+    return HttpResponse(orjson.dumps(_representation(pk)), content_type="application/json")
+
+
 def lean_view(request, pk: int):
     """The API's source detail without DRF, for an anonymous JSON client only: the project's
     anonymous throttle (its Redis counter, one command), the detail's one prepared statement,
@@ -55,8 +61,14 @@ class DRFView(APIView):
         return Response(_representation(pk))
 
 
+class UnthrottledDRFView(DRFView):
+    throttle_classes = []
+
+
 urlpatterns = [
     path("_stack/django/<int:pk>/", django_view),
+    path("_stack/django-throttled/<int:pk>/", throttled_django_view),
+    path("_stack/drf-unthrottled/<int:pk>/", UnthrottledDRFView.as_view()),
     path("_stack/drf/<int:pk>/", DRFView.as_view()),
     path("_stack/lean/<int:pk>/", lean_view),
     *app_urlpatterns,
