@@ -645,23 +645,19 @@ def _names_and_recent(records: dict) -> tuple[dict[str, dict], list[dict]]:
     if selects:
         _, rows = fetch_prepared(" UNION ALL ".join(selects), params)
         for kind, pk, *values in rows:
-            if kind == "forecast":
-                forecasts[pk] = dict(zip(RECENT_FIELDS, (pk, *values), strict=True))
-            else:
+            if kind != "forecast":
                 names[kind][pk] = values[0]
-    items = [
-        scoring.ForecastInput(
-            forecast_id=row["id"],
-            verdict=row["verdict"],
-            probability=row["probability"],
-            probability_low=row["probability_low"],
-            probability_high=row["probability_high"],
-            likelihood_phrase=row["likelihood_phrase"],
-        )
-        for row in (forecasts.get(pk) for pk in forecast_ids)
-        if row is not None
-    ]
-    return names, forecast_scores(items)
+                continue
+            verdict, phrase, probability, low, high = values  # RECENT_FIELDS after the id
+            forecasts[pk] = scoring.ForecastInput(
+                forecast_id=pk,
+                verdict=verdict,
+                probability=probability,
+                probability_low=low,
+                probability_high=high,
+                likelihood_phrase=phrase,
+            )
+    return names, forecast_scores([forecasts[pk] for pk in forecast_ids if pk in forecasts])
 
 
 def _role_record(
