@@ -731,7 +731,7 @@ def actor_aggregate(*, actor: Actor, user, role: str = "claimant", bins: int = s
     """The aggregate of the actor's forecasts in one role (claimant or author)."""
     published_only = not can_see_unpublished(user)
     if bins == scoring.DEFAULT_BINS:
-        _, stored = _stored_records(actor.pk, "published" if published_only else "all")
+        _, stored = _actor_with_records(actor.pk, "published" if published_only else "all")
         if stored:
             record = stored[role]
             return scoring.Aggregate(
@@ -756,7 +756,7 @@ def actor_track_record(*, actor_id: int, user, bins: int = scoring.DEFAULT_BINS)
     statement as the actor. Raises Actor.DoesNotExist when there is no such actor.
     """
     scope = "all" if can_see_unpublished(user) else "published"
-    actor, records = _stored_records(actor_id, scope)
+    actor, records = _actor_with_records(actor_id, scope)
     if actor is None:
         raise Actor.DoesNotExist(f"There is no actor with id {actor_id}.")
     if records is None or bins != scoring.DEFAULT_BINS:
@@ -781,7 +781,7 @@ def actor_track_record(*, actor_id: int, user, bins: int = scoring.DEFAULT_BINS)
     return result
 
 
-def _stored_records(actor_id: int, scope: str) -> tuple[dict | None, dict | None]:
+def _actor_with_records(actor_id: int, scope: str) -> tuple[dict | None, dict | None]:
     """The actor's id, name and kind, and one scope of its stored records, in one statement:
     (None, None) when there is no such actor, records None when it has no summary row yet.
 
@@ -791,7 +791,7 @@ def _stored_records(actor_id: int, scope: str) -> tuple[dict | None, dict | None
     actor and of the row cost ~0.4 ms of CPU each. With other than the default bins the
     records are read and not used: a rare request, which computes every group anyway.
     """
-    _, rows = fetch_prepared(_stored_scope_sql(scope), [actor_id])
+    _, rows = fetch_prepared(_actor_with_records_sql(scope), [actor_id])
     if not rows:
         return None, None
     [(pk, name, kind, text)] = rows
@@ -799,7 +799,7 @@ def _stored_records(actor_id: int, scope: str) -> tuple[dict | None, dict | None
 
 
 @functools.cache
-def _stored_scope_sql(scope: str) -> str:
+def _actor_with_records_sql(scope: str) -> str:
     quote = connection.ops.quote_name
     summary = ActorScoreSummary._meta.get_field
     actor_pk, records = quote(Actor._meta.pk.column), quote(summary(RECORDS_FIELDS[scope]).column)
