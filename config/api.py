@@ -5,6 +5,7 @@ import binascii
 import datetime as dt
 import json
 import logging
+import time
 
 import orjson
 from django.core.exceptions import EmptyResultSet
@@ -17,6 +18,8 @@ from django.db.models.query import ValuesIterable
 from django.http import Http404
 from django.utils.functional import cached_property
 from drf_orjson_renderer.renderers import ORJSONRenderer as _ORJSONRenderer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -371,8 +374,8 @@ class _ScopedThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        count = _increment(self.cache, f"{key}:{window}", timeout=self.duration + 1)
-        return count <= self.num_requests
+        count = _counted(self.cache, f"{key}:{window}", timeout=self.duration + 1)
+        return count is None or count <= self.num_requests
 
     def wait(self):
         return max(0.0, self.window_ends - self.now)
@@ -391,6 +394,33 @@ if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
 _increment_script = None
+
+# While Redis cannot be reached, requests are let through uncounted, and Redis is not asked
+# again for this long: a throttle protects the service, and answering every request with a 500
+# (or making each wait for a connection timeout) because the counters' store is down would
+# do the opposite. Counting resumes by itself once Redis answers.
+STORE_RETRY_SECONDS = 5.0
+_store_down_until = 0.0
+
+
+def _counted(cache, key: str, timeout: int) -> int | None:
+    """The counter after adding this request, or None when the store is unreachable (the
+    request is then admitted, and a warning logged once per STORE_RETRY_SECONDS)."""
+    global _store_down_until
+    now = time.monotonic()
+    if now < _store_down_until:
+        return None
+    try:
+        return _increment(cache, key, timeout)
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        _store_down_until = now + STORE_RETRY_SECONDS
+        logger.warning(
+            "Throttle counters unavailable (%s): requests are admitted uncounted; Redis is asked "
+            "again in %.0f s.",
+            error,
+            STORE_RETRY_SECONDS,
+        )
+        return None
 
 
 def _increment(cache, key: str, timeout: int) -> int:

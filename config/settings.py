@@ -201,7 +201,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # Seconds (redis-py waits forever by default). A Redis that stopped answering
+                # then holds a request this long, after which the throttles let requests through
+                # uncounted for a few seconds (config.api.STORE_RETRY_SECONDS).
+                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+            },
         }
     }
 else:

@@ -160,3 +160,109 @@ def test_on_redis_counting_survives_a_server_that_forgot_the_script(anon_client,
         then = [anon_client.get("/api/v1/topics/").status_code for _ in range(2)]
         cache.delete_pattern("*throttle*")
     assert [first, *then] == [200, 200, 429]
+
+
+def _redis_cache_at(port: int, timeout: float = 0.2) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": timeout,
+                "SOCKET_TIMEOUT": timeout,
+            },
+        }
+    }
+
+
+@pytest.fixture
+def store_up(monkeypatch):
+    """Start each test with the counters' store taken as reachable, and count the attempts."""
+    from config import api
+
+    monkeypatch.setattr(api, "_store_down_until", 0.0)
+    attempts = []
+    increment = api._increment
+
+    def counting(cache, key, timeout):
+        attempts.append(key)
+        return increment(cache, key, timeout)
+
+    monkeypatch.setattr(api, "_increment", counting)
+    return attempts
+
+
+def _store_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "Throttle counters unavailable" in r.getMessage()]
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_redis_lets_requests_through_and_is_not_asked_again_at_once(
+    anon_client, rates, store_up, monkeypatch, caplog
+):
+    """Redis refusing connections: 200s, not 500s; one warning; the next request does not try."""
+    from config import api
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(api.time, "monotonic", lambda: clock["now"])
+    with rates(anon="1/min"), override_settings(CACHES=_redis_cache_at(_closed_port())):
+        with caplog.at_level("WARNING", logger="config.api"):
+            statuses = [anon_client.get("/api/v1/topics/").status_code for _ in range(3)]
+        attempts_while_down = len(store_up)
+        warnings = _store_warnings(caplog)
+        clock["now"] += api.STORE_RETRY_SECONDS
+        anon_client.get("/api/v1/topics/")
+    assert statuses == [200, 200, 200]  # uncounted, so even past the 1/min rate
+    assert attempts_while_down == 1
+    assert len(store_up) == 2  # asked again once the pause is over
+    assert len(warnings) == 1
+    assert "Connection refused" in warnings[0]
+
+
+def test_a_redis_that_accepts_but_never_answers_times_out_and_lets_the_request_through(
+    anon_client, rates, store_up, caplog
+):
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts connections; nothing ever reads or answers
+    try:
+        with (
+            rates(anon="5/min"),
+            override_settings(CACHES=_redis_cache_at(silent.getsockname()[1])),
+            caplog.at_level("WARNING", logger="config.api"),
+        ):
+            response = anon_client.get("/api/v1/topics/")
+    finally:
+        silent.close()
+    assert response.status_code == HTTPStatus.OK
+    [warning] = _store_warnings(caplog)
+    assert "Timeout" in warning or "timed out" in warning
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_counting_resumes_when_redis_is_back(anon_client, rates, store_up, monkeypatch):
+    from django.core.cache import cache
+
+    from config import api
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(api.time, "monotonic", lambda: clock["now"])
+    with rates(anon="1/min"), override_settings(CACHES=_redis_cache_at(_closed_port())):
+        down = anon_client.get("/api/v1/topics/").status_code
+    clock["now"] += api.STORE_RETRY_SECONDS
+    with rates(anon="1/min"), override_settings(CACHES=REDIS_CACHE):
+        cache.delete_pattern("*throttle*")
+        back = [anon_client.get("/api/v1/topics/").status_code for _ in range(2)]
+        cache.delete_pattern("*throttle*")
+    assert down == 200
+    assert back == [200, 429]
