@@ -45,3 +45,58 @@ def test_score_summary_records_move_to_one_text_column_per_scope_and_back():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+COUNTS_WITH_ORJSON = ("claims", "0008_score_summary_counts_with_orjson")
+LZ4 = ("claims", "0009_score_summary_lz4_compression")
+
+
+def _lz4_available() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _compression(actor_id) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(data), pg_column_compression(records_all), "
+            "pg_column_compression(records_published), records_all FROM claims_actorscoresummary "
+            "WHERE actor_id = %s",
+            [actor_id],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_score_summaries_are_recompressed_with_lz4_and_keep_their_values_both_ways():
+    if not _lz4_available():
+        pytest.skip("needs PostgreSQL 14 or later built with lz4")
+    # Large enough to be compressed (PostgreSQL compresses values over ~2 KB).
+    records = orjson.dumps({"claimant": {"by_topic": [{"id": i, "name": ""} for i in range(2000)]}}).decode()
+    data = {"claimant": {"cells": [[True, "likely", 0.7, None, None, "borne_out", i] for i in range(2000)]}}
+    try:
+        apps = migrate(COUNTS_WITH_ORJSON)
+        actor = apps.get_model("claims", "Actor").objects.create(name="Kremlin", kind="state")
+        apps.get_model("claims", "ActorScoreSummary").objects.create(
+            actor=actor, data=data, records_all=records, records_published=records
+        )
+        assert _compression(actor.pk)[:3] == ("pglz", "pglz", "pglz")
+
+        apps = migrate(LZ4)
+        assert _compression(actor.pk) == ("lz4", "lz4", "lz4", records)
+        assert apps.get_model("claims", "ActorScoreSummary").objects.get(actor_id=actor.pk).data == data
+
+        apps = migrate(COUNTS_WITH_ORJSON)  # values stay as they are, and readable
+        assert _compression(actor.pk) == ("lz4", "lz4", "lz4", records)
+        summaries = apps.get_model("claims", "ActorScoreSummary").objects
+        summaries.filter(actor_id=actor.pk).update(records_all=records + " ")
+        assert _compression(actor.pk)[1] == "pglz"  # new values use the server's default again
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
