@@ -97,7 +97,8 @@ def save_validated(instance, **save_kwargs):
 
 
 class ORJSONField(models.JSONField):
-    """A JSONField written and read with orjson instead of the standard library's json.
+    """A JSONField read with orjson, and written with it on PostgreSQL, instead of the standard
+    library's json.
 
     For large documents the code alone writes (no custom encoder or decoder): the most prolific
     claimant's score-summary counts are 2.3 MB of JSON, which json.dumps wrote in 111 ms and
