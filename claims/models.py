@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from config.db import ORJSONField
+from config.db import JSONTextField
 
 
 class ActorKind(models.TextChoices):
@@ -389,7 +389,7 @@ class ActorScoreSummary(models.Model):
     """
 
     actor = models.OneToOneField(Actor, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    data = ORJSONField(default=dict)
+    data = JSONTextField(default=dict)
     # The track records computed from `data` at the default calibration bins, one column per
     # scope (every forecast, or those of published claims), as JSON text: a track record reads
     # one scope as it was written. Kept as jsonb, PostgreSQL spent ~2 ms writing the top

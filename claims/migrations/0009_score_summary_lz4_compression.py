@@ -13,7 +13,7 @@ from django.db import migrations
 
 TABLE = "claims_actorscoresummary"
 # Each column's value written anew, so that it is compressed again.
-COLUMNS = {"data": "data::text::jsonb", "records_all": "records_all || ''", "records_published": "records_published || ''"}
+COLUMNS = {"data": "data || ''", "records_all": "records_all || ''", "records_published": "records_published || ''"}
 
 
 def _lz4_available(connection) -> bool:
@@ -49,6 +49,6 @@ def to_default(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0008_score_summary_counts_with_orjson")]
+    dependencies = [("claims", "0008_score_summary_counts_as_text")]
 
     operations = [migrations.RunPython(to_lz4, to_default)]

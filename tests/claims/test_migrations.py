@@ -49,8 +49,31 @@ def test_score_summary_records_move_to_one_text_column_per_scope_and_back():
         executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-COUNTS_WITH_ORJSON = ("claims", "0008_score_summary_counts_with_orjson")
+COUNTS_AS_TEXT = ("claims", "0008_score_summary_counts_as_text")
 LZ4 = ("claims", "0009_score_summary_lz4_compression")
+
+
+COUNTS = {"claimant": {"cells": [[True, "likely", 0.7, None, None, "borne_out", 2]], "recent": {"all": [5]}}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_score_summary_counts_move_from_jsonb_to_text_and_back():
+    try:
+        apps = migrate(RECORDS_AS_TEXT)
+        actor = apps.get_model("claims", "Actor").objects.create(name="Kremlin", kind="state")
+        apps.get_model("claims", "ActorScoreSummary").objects.create(actor=actor, data=COUNTS)
+
+        apps = migrate(COUNTS_AS_TEXT)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT data FROM claims_actorscoresummary WHERE actor_id = %s", [actor.pk])
+            assert orjson.loads(cursor.fetchone()[0]) == COUNTS
+        assert apps.get_model("claims", "ActorScoreSummary").objects.get(actor_id=actor.pk).data == COUNTS
+
+        apps = migrate(RECORDS_AS_TEXT)
+        assert apps.get_model("claims", "ActorScoreSummary").objects.get(actor_id=actor.pk).data == COUNTS
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _lz4_available() -> bool:
@@ -78,7 +101,7 @@ def test_score_summaries_are_recompressed_with_lz4_and_keep_their_values_both_wa
     records = orjson.dumps({"claimant": {"by_topic": [{"id": i, "name": ""} for i in range(2000)]}}).decode()
     data = {"claimant": {"cells": [[True, "likely", 0.7, None, None, "borne_out", i] for i in range(2000)]}}
     try:
-        apps = migrate(COUNTS_WITH_ORJSON)
+        apps = migrate(COUNTS_AS_TEXT)
         actor = apps.get_model("claims", "Actor").objects.create(name="Kremlin", kind="state")
         apps.get_model("claims", "ActorScoreSummary").objects.create(
             actor=actor, data=data, records_all=records, records_published=records
@@ -89,7 +112,7 @@ def test_score_summaries_are_recompressed_with_lz4_and_keep_their_values_both_wa
         assert _compression(actor.pk) == ("lz4", "lz4", "lz4", records)
         assert apps.get_model("claims", "ActorScoreSummary").objects.get(actor_id=actor.pk).data == data
 
-        apps = migrate(COUNTS_WITH_ORJSON)  # values stay as they are, and readable
+        apps = migrate(COUNTS_AS_TEXT)  # values stay as they are, and readable
         assert _compression(actor.pk) == ("lz4", "lz4", "lz4", records)
         summaries = apps.get_model("claims", "ActorScoreSummary").objects
         summaries.filter(actor_id=actor.pk).update(records_all=records + " ")
