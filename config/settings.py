@@ -196,6 +196,7 @@ REST_FRAMEWORK = {
 # Throttle counters live in a cache every process shares: the database by default
 # (`manage.py createcachetable`), Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -206,8 +207,8 @@ if REDIS_URL:
                 # Seconds (redis-py waits forever by default). A Redis that stopped answering
                 # then holds a request this long, after which the throttles let requests through
                 # uncounted for a few seconds (config.api.STORE_RETRY_SECONDS).
-                "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
-                "SOCKET_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
             },
         }
     }
