@@ -46,6 +46,13 @@ def test_a_statement_is_prepared_on_first_use_and_still_counted():
     assert generic + custom == 3
 
 
+def test_column_names_are_the_statements_own_in_order():
+    # Read from the result itself on PostgreSQL (not cursor.description), from description elsewhere.
+    names, rows = fetch_prepared('SELECT %s AS "z", 2 AS "naïve année", 3 AS "A_b"', ["x"])
+    assert names == ["z", "naïve année", "A_b"]
+    assert rows == [("x", 2, 3)]
+
+
 @postgres_only
 def test_prepared_statements_can_be_turned_off(monkeypatch):
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
