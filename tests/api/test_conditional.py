@@ -99,3 +99,38 @@ def test_if_match_on_a_row_the_caller_cannot_see_is_404(annotator_client):
     )
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert Claim.objects.count() == 0
+
+
+def test_a_written_claim_is_answered_as_a_read_answers_it(annotator_client, editor_client):
+    passage = factories.make_passage()
+    claimant, subject = factories.make_actor("Ministry"), factories.make_actor("Kyiv")
+    topics = [factories.make_topic("Energy"), factories.make_topic("Security")]
+    created = annotator_client.post(
+        "/api/v1/claims/",
+        {
+            "passage": passage.pk,
+            "statement": "Talks will not resume this year.",
+            "kind": "forecast",
+            "claimant": claimant.pk,
+            "subjects": [subject.pk],
+            "topics": [topic.pk for topic in topics],
+        },
+        format="json",
+    )
+    assert created.status_code == HTTPStatus.CREATED, created.content
+    url = f"/api/v1/claims/{created.json()['id']}/"
+    read = annotator_client.get(url)
+    assert created.json() == read.json()
+    assert [topic["name"] for topic in created.json()["topics"]] == ["Energy", "Security"]
+    assert created["ETag"] == read["ETag"]
+
+    edited = annotator_client.patch(url, {"subjects": []}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert edited.status_code == HTTPStatus.OK
+    reread = annotator_client.get(url)
+    assert (edited.json(), edited["ETag"]) == (reread.json(), reread["ETag"])
+
+    annotator_client.post(f"{url}review/", {"action": "submit"}, format="json")
+    published = editor_client.post(f"{url}review/", {"action": "publish"}, format="json")
+    assert published.status_code == HTTPStatus.OK
+    assert published.json() == editor_client.get(url).json()
+    assert published.json()["review_state"] == "published"
