@@ -5,14 +5,19 @@
 
 Prints the median and p90 wall time per request, the median CPU time of this process (the
 Python side, without the database's work), the SQL statements, and with --profile the
-functions with the most cumulative time. Settings are the production ones (DEBUG off), as under
-gunicorn in `make bench`; set REDIS_URL to throttle on Redis as the benchmark does.
+functions with the most cumulative time, and with --phases the CPU time of each stage of the
+request (URL resolution, DRF's authentication, negotiation and throttles, the throttle's Redis
+counter, SQL, the ETag, rendering, the response's close), each the median over the runs.
+Settings are the production ones (DEBUG off), as under gunicorn in `make bench`; set REDIS_URL
+to throttle on Redis as the benchmark does.
 With --post the requests really write (a claim per run, say): delete those rows afterwards,
 or the next `make bench` measures a corpus with them.
 """
 
 import argparse
+import contextlib
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -56,6 +61,71 @@ def environ_for(path: str, token: str | None, body: bytes = b"") -> dict:
     return environ
 
 
+# The stages --phases times: (module, attribute path, label). Each is wrapped where it is looked
+# up at call time (a class's method, a module-level function called through its module).
+PHASES = [
+    ("django.core.handlers.base", "BaseHandler.get_response", "Django: the request (middleware, view)"),
+    ("django.core.handlers.base", "BaseHandler.resolve_request", "Django: URL resolution"),
+    ("rest_framework.views", "APIView.dispatch", "DRF: dispatch (all below)"),
+    ("rest_framework.views", "APIView.initialize_request", "DRF: Request object"),
+    ("rest_framework.views", "APIView.perform_authentication", "DRF: authentication"),
+    ("rest_framework.views", "APIView.check_permissions", "DRF: permissions"),
+    ("rest_framework.views", "APIView.check_throttles", "DRF: throttles"),
+    ("config.api", "_counted", "throttle counter (Redis)"),
+    ("rest_framework.views", "APIView.perform_content_negotiation", "DRF: content negotiation"),
+    ("config.db", "_fetch", "prepared statement (fetch_prepared)"),
+    ("django.db.backends.utils", "CursorWrapper.execute", "SQL through Django's cursor (all statements)"),
+    ("config.api_views", "representation_etag", "ETag"),
+    ("rest_framework.views", "APIView.finalize_response", "DRF: finalize_response"),
+    ("rest_framework.response", "Response.rendered_content", "rendering"),
+    ("django.http.response", "HttpResponseBase.close", "response close (request_finished)"),
+]
+
+
+@contextlib.contextmanager
+def timed_phases():
+    """Wrap each stage in PHASES to record its thread CPU time; yields {label: (median µs per
+    call, calls per request)}, filled in when the block ends. Stages never reached are left out."""
+    import importlib
+
+    samples = {label: [] for *_, label in PHASES}
+    restore = []
+
+    def timed(function, label):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.thread_time_ns()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                samples[label].append(time.thread_time_ns() - started)
+
+        return wrapper
+
+    for module_name, attribute, label in PHASES:
+        owner = importlib.import_module(module_name)
+        *parents, name = attribute.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        original = owner.__dict__[name]
+        if isinstance(original, property):
+            wrapped = property(timed(original.fget, label))
+        else:
+            wrapped = timed(original, label)
+        setattr(owner, name, wrapped)
+        restore.append((owner, name, original))
+    results = {}
+    try:
+        yield results
+    finally:
+        for owner, name, original in reversed(restore):
+            setattr(owner, name, original)
+    runs = len(samples[PHASES[0][2]]) or 1
+    for *_, label in PHASES:
+        if samples[label]:
+            results[label] = (statistics.median(samples[label]) / 1000, len(samples[label]) / runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
@@ -64,6 +134,7 @@ def main() -> None:
     parser.add_argument("--token", help="Send Authorization: Token <token>.")
     parser.add_argument("--post", help="POST this JSON body instead of a GET.")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--phases", action="store_true", help="Time each stage of the request.")
     args = parser.parse_args()
 
     from django.core.wsgi import get_wsgi_application
@@ -108,6 +179,13 @@ def main() -> None:
             f"median {statistics.median(times):.2f} ms, p90 {times[int(len(times) * 0.9) - 1]:.2f} ms, "
             f"this process's CPU {statistics.median(cpu):.2f} ms"
         )
+        if args.phases:
+            with timed_phases() as phases:
+                for _ in range(args.runs):
+                    call(path)
+            print("  CPU by stage (this thread, median µs per call; stages nest, so they do not add up):")
+            for name, (median, calls) in phases.items():
+                print(f"    {name:52s} {median:8.1f} µs  × {calls:.1f} a request")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
