@@ -134,3 +134,17 @@ def test_a_written_claim_is_answered_as_a_read_answers_it(annotator_client, edit
     assert published.status_code == HTTPStatus.OK
     assert published.json() == editor_client.get(url).json()
     assert published.json()["review_state"] == "published"
+
+
+def test_a_claim_deleted_before_its_answer_is_answered_as_written(annotator_client, monkeypatch):
+    from claims.api import views
+
+    monkeypatch.setattr(views, "claim_representations", lambda ids: [])  # as if deleted meanwhile
+    passage = factories.make_passage()
+    created = annotator_client.post(
+        "/api/v1/claims/",
+        {"passage": passage.pk, "statement": "Gone before it was read back.", "kind": "assertion"},
+        format="json",
+    )
+    assert created.status_code == HTTPStatus.CREATED
+    assert created.json()["statement"] == "Gone before it was read back."
