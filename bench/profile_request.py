@@ -177,7 +177,8 @@ def main() -> None:
         print(
             f"{path}\n  {status_holder['status']}, {len(body):,} bytes, {len(queries)} queries, "
             f"median {statistics.median(times):.2f} ms, p90 {times[int(len(times) * 0.9) - 1]:.2f} ms, "
-            f"this process's CPU {statistics.median(cpu):.2f} ms"
+            f"this process's CPU {statistics.median(cpu):.2f} ms (mean {statistics.fmean(cpu):.2f} ms, "
+            "which counts the garbage collector's passes that a median skips)"
         )
         if args.phases:
             with timed_phases() as phases:

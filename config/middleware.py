@@ -1,4 +1,5 @@
-"""Middleware: a clear 503 while the database is unreachable, instead of a 500."""
+"""Middleware: a clear 503 while the database is unreachable, instead of a 500; each API answer
+freed as soon as it has been sent."""
 
 import logging
 
@@ -61,4 +62,37 @@ class DatabaseUnavailableMiddleware:
                 f"<h1>Service unavailable</h1><p>{MESSAGE}</p>", status=503, content_type="text/html"
             )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class ReleaseAnswerMiddleware:
+    """Let an API answer be freed by reference counting once the server has sent it.
+
+    DRF's APIView.dispatch keeps the response it returns (`view.response`); the response keeps
+    the view in `renderer_context`, and rendering adds the response itself to that context. The
+    answer, with every object of its data, is then part of reference cycles, which only the
+    cyclic garbage collector frees, some requests later and after scanning it. For the most
+    prolific claimant's track record (225 KB of JSON, about 26,000 objects) that cost the
+    process 3.7–4.2 ms of CPU a request on average instead of 2.5–2.6 (bench/profile_request.py,
+    the mean over 1,500 requests). DRF has left these cycles in place upstream
+    (encode/django-rest-framework#7250).
+
+    Both edges back to the response are cut once it is rendered (Django renders it before the
+    middleware sees it): nothing reads them after that, and a second rendering would set the
+    context's again. The view and its request remain in smaller cycles of their own (DRF's
+    parser context, Django's lazy user), which hold no answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        context = getattr(response, "renderer_context", None)
+        if context and getattr(response, "is_rendered", True):
+            if context.get("response") is response:
+                del context["response"]
+            view = context.get("view")
+            if getattr(view, "response", None) is response:
+                del view.response
         return response
