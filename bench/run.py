@@ -586,7 +586,7 @@ def bench_stack(args, params, api: dict, floor: dict, port=8805) -> dict:
             f"{base}/django-throttled/{source}/",
         ),
         ("a DRF view, the JSON in memory, no throttle", stack_server, f"{base}/drf-unthrottled/{source}/"),
-        ("a DRF view, the JSON in memory, no SQL", stack_server, f"{base}/drf/{source}/"),
+        ("a DRF view, the JSON in memory, its throttles", stack_server, f"{base}/drf/{source}/"),
         (
             "a Django view doing the detail's work without DRF: throttle counter, SQL, ETag",
             stack_server,
