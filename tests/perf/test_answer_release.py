@@ -13,7 +13,7 @@ import weakref
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
@@ -47,6 +47,7 @@ def _served(path: str) -> tuple[str, weakref.ref]:
     """Serve one request as a WSGI server does; the status, and a weak reference to the response."""
     statuses = []
     # As Django's test client does: closing the test's connection would end its transaction.
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(
@@ -55,6 +56,7 @@ def _served(path: str) -> tuple[str, weakref.ref]:
         b"".join(response)
         response.close()
     finally:
+        request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     released = weakref.ref(response)
     del response
