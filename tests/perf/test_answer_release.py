@@ -22,9 +22,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _environ(path: str) -> dict:
+def _environ(path: str, headers: dict) -> dict:
     route, _, query = path.partition("?")
-    return {
+    return headers | {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": route,
         "QUERY_STRING": query,
@@ -43,7 +43,7 @@ def _environ(path: str) -> dict:
     }
 
 
-def _served(path: str) -> tuple[str, weakref.ref]:
+def _served(path: str, **headers) -> tuple[str, weakref.ref]:
     """Serve one request as a WSGI server does; the status, and a weak reference to the response."""
     statuses = []
     # As Django's test client does: closing the test's connection would end its transaction.
@@ -51,7 +51,7 @@ def _served(path: str) -> tuple[str, weakref.ref]:
     request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(
-            _environ(path), lambda status, headers, exc_info=None: statuses.append(status)
+            _environ(path, headers), lambda status, headers, exc_info=None: statuses.append(status)
         )
         b"".join(response)
         response.close()
@@ -87,6 +87,13 @@ def test_an_answer_is_freed_once_sent(paths, collector_paused, kind):
     status, released = _served(paths[kind])
     assert status.startswith("404" if kind == "an error" else "200")
     assert released() is None, f"the response to {kind} is still held: a reference cycle keeps it"
+
+
+def test_a_not_modified_answer_is_freed_once_sent(paths, collector_paused, client):
+    etag = client.get(paths["a detail"]).headers["ETag"]
+    status, released = _served(paths["a detail"], HTTP_IF_NONE_MATCH=etag)
+    assert status.startswith("304")
+    assert released() is None
 
 
 def test_without_the_middleware_drfs_cycle_keeps_the_answer(paths, collector_paused, settings):
