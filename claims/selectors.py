@@ -4,7 +4,7 @@ import functools
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
@@ -306,12 +306,23 @@ def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QueryS
     A slug is turned into its topic's id inside the query: with the id in the test, PostgreSQL
     reads the topic's claims from the (topic_id, claim_id) index in claim order (a capped count
     at a million claims: 11 ms to 3 ms); joined to the topics by slug, it scanned every link.
+    That lookup is written out (it refers to nothing outside itself, so it stays right however
+    the query is nested): built from a queryset, Django cloned and relabelled it on every
+    request, 250 µs to filter and 290 µs for each of a page's two compilations, against
+    167 and 225 µs.
     """
     topic = value
     if not value.isdigit():
-        topic = Subquery(Topic.objects.filter(slug=value).values("id")[:1])
+        topic = RawSQL(_topic_id_by_slug_sql(), [value])
     links = Claim.topics.through.objects.filter(claim_id=OuterRef(claim), topic_id=topic)
     return queryset.filter(Exists(links))
+
+
+@functools.cache
+def _topic_id_by_slug_sql() -> str:
+    quote = connection.ops.quote_name
+    pk, slug = quote(Topic._meta.pk.column), quote(Topic._meta.get_field("slug").column)
+    return f"SELECT {pk} FROM {table_sql(Topic)} WHERE {slug} = %s"
 
 
 def filter_by_subject(queryset: QuerySet, actor_id: int, claim: str = "pk") -> QuerySet:

@@ -68,6 +68,19 @@ def test_two_named_filters_are_both_applied(anon_client, editor):
     assert ids(anon_client.get(f"/api/v1/claims/?topic={topic.pk}&kind=assertion")) == [with_topic.pk]
 
 
+def test_a_topic_is_named_by_slug_or_id_on_claims_and_forecasts(anon_client):
+    topic, other = factories.make_topic("Ukraine"), factories.make_topic("Baltic Sea")
+    forecast = factories.make_forecast(published=True, claim_fields={"topics": [topic]})
+    factories.make_forecast(published=True, claim_fields={"topics": [other]})
+    for name in (topic.slug, topic.pk):
+        assert ids(anon_client.get(f"/api/v1/claims/?topic={name}")) == [forecast.claim_id]
+        assert ids(anon_client.get(f"/api/v1/forecasts/?topic={name}")) == [forecast.pk]
+    # A slug no topic has, or one that reads like SQL, matches nothing: it is a bound value.
+    for slug in ("no-such-topic", "x' OR '1'='1"):
+        assert ids(anon_client.get("/api/v1/claims/", {"topic": slug})) == []
+        assert ids(anon_client.get("/api/v1/forecasts/", {"topic": slug})) == []
+
+
 def test_the_narrowed_filterset_holds_only_the_named_filters_and_is_built_once():
     both = narrowed(ClaimFilter, frozenset({"kind", "topic"}))
     assert set(both.base_filters) == {"kind", "topic"}
