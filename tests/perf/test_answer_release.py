@@ -7,40 +7,17 @@ the response must then be gone; DRF's view and response refer to each other
 """
 
 import gc
-import io
-import sys
 import weakref
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-def _environ(path: str, headers: dict) -> dict:
-    route, _, query = path.partition("?")
-    return headers | {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": route,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
 
 
 def _served(path: str, **headers) -> tuple[str, weakref.ref]:
@@ -51,7 +28,8 @@ def _served(path: str, **headers) -> tuple[str, weakref.ref]:
     request_finished.disconnect(close_old_connections)
     try:
         response = WSGIHandler()(
-            _environ(path, headers), lambda status, headers, exc_info=None: statuses.append(status)
+            RequestFactory().get(path, **headers).environ,
+            lambda status, headers, exc_info=None: statuses.append(status),
         )
         b"".join(response)
         response.close()
