@@ -20,6 +20,7 @@ from config.api import AnonThrottle
 from config.api_views import representation_etag
 from config.urls import handler400, handler404, handler500  # noqa: F401 - the app's error views
 from config.urls import urlpatterns as app_urlpatterns
+from sources.api.views import SourceViewSet
 from sources.selectors import source_representation
 
 
@@ -49,7 +50,7 @@ def lean_view(request, pk: int):
     if data is None:
         raise Http404
     response = HttpResponse(orjson.dumps(data), content_type="application/json")
-    response["ETag"] = representation_etag(data, "json")
+    response["ETag"] = representation_etag(data, "json", SourceViewSet.etag_digests)
     response["Vary"] = "Accept, Cookie"
     return response
 

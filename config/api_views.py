@@ -1,6 +1,7 @@
 """Viewset mixins: conditional requests (ETag, If-None-Match, If-Match) and writes through services."""
 
 import hashlib
+from collections.abc import Mapping
 
 import orjson
 from django.db import transaction
@@ -13,9 +14,20 @@ from config.api import PreconditionFailed
 _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
-def representation_etag(data, variant: str = "") -> str:
+def representation_etag(data, variant: str = "", digests: Mapping[str, str] | None = None) -> str:
     """A strong ETag: a hash of the representation as the client receives it (keys sorted, so
-    the tag depends on the content, not on the order a serializer happened to write it in)."""
+    the tag depends on the content, not on the order a serializer happened to write it in).
+
+    `digests` names fields that the representation also carries a stored digest of, e.g.
+    {"text": "text_sha256"} for a source: such a field is hashed by its digest, not by its
+    value. A source's 32 KB text was most of what its ETag hashed (29 of 39 µs of CPU at a
+    million claims); its text_sha256 changes whenever the text does (the services write both).
+    """
+    if digests and isinstance(data, dict):
+        data = {
+            **data,
+            **{field: data[digest] for field, digest in digests.items() if field in data and digest in data},
+        }
     raw = orjson.dumps(data, default=ORJSONRenderer.default, option=_CANONICAL)
     digest = hashlib.sha256(variant.encode() + b"\n" + raw).hexdigest()
     return f'"{digest[:40]}"'
@@ -29,8 +41,15 @@ class ConditionalRequestMixin:
     """ETag on every detail GET, 304 for a current If-None-Match, 412 for a stale If-Match.
 
     The ETag hashes the JSON representation, so it changes whenever anything the client
-    sees changes (a renamed claimant included), not only the row's own columns.
+    sees changes (a renamed claimant included), not only the row's own columns. A view whose
+    representation carries a stored digest of a large field names it in `etag_digests` (see
+    representation_etag).
     """
+
+    etag_digests: Mapping[str, str] = {}
+
+    def etag(self, data, variant: str) -> str:
+        return representation_etag(data, variant, self.etag_digests)
 
     def _is_detail_request(self) -> bool:
         lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
@@ -48,7 +67,7 @@ class ConditionalRequestMixin:
 
     def _etag_for(self, data) -> str:
         renderer = getattr(self.request, "accepted_renderer", None)
-        return representation_etag(data, getattr(renderer, "format", ""))
+        return self.etag(data, getattr(renderer, "format", ""))
 
     def finalize_response(self, request, response, *args, **kwargs):
         if (
@@ -72,7 +91,7 @@ class ConditionalRequestMixin:
         tags = _etag_list(header)
         if "*" in tags:
             return
-        current = representation_etag(representation, "json")
+        current = self.etag(representation, "json")
         if current not in tags:
             name = instance._meta.verbose_name
             raise PreconditionFailed(
@@ -111,9 +130,7 @@ class WriteThroughServiceMixin(ConditionalRequestMixin):
         serializer.is_valid(raise_exception=True)
         instance = self.create_object(dict(serializer.validated_data))
         data = self.represent(instance)
-        return Response(
-            data, status=status.HTTP_201_CREATED, headers={"ETag": representation_etag(data, "json")}
-        )
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": self.etag(data, "json")})
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -126,7 +143,7 @@ class WriteThroughServiceMixin(ConditionalRequestMixin):
             serializer.is_valid(raise_exception=True)
             instance = self.update_object(instance, dict(serializer.validated_data))
         data = self.represent(instance)
-        return Response(data, headers={"ETag": representation_etag(data, "json")})
+        return Response(data, headers={"ETag": self.etag(data, "json")})
 
     def _refetch(self, instance):
         # Re-read through the view's queryset so the response has its annotations;

@@ -42,6 +42,8 @@ class SourceViewSet(
     ordering = ["-published_on", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     read_serializer_class = SourceDetailSerializer
+    # The ETag hashes the text by its SHA-256, which the detail also carries.
+    etag_digests = {"text": "text_sha256"}
 
     def get_queryset(self):
         if self.action == "list":

@@ -1,10 +1,12 @@
 """ETag on details, If-None-Match → 304, If-Match on writes → 412 when stale, the row unchanged."""
 
+import hashlib
 from http import HTTPStatus
 
 import pytest
 
 from claims.models import Claim
+from config.api_views import representation_etag
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,34 @@ def test_a_claim_deleted_before_its_answer_is_answered_as_written(annotator_clie
     )
     assert created.status_code == HTTPStatus.CREATED
     assert created.json()["statement"] == "Gone before it was read back."
+
+
+def test_a_sources_etag_follows_its_text_through_the_stored_digest(anon_client, editor_client):
+    source = factories.make_source(text="The first text of the source.")
+    url = f"/api/v1/sources/{source.pk}/"
+    read = anon_client.get(url)
+    assert read["ETag"] == representation_etag(read.json(), "json", {"text": "text_sha256"})
+
+    edited = editor_client.patch(
+        url,
+        {"text": "The second text of the source.", "reason": "typo"},
+        format="json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+    assert edited.status_code == HTTPStatus.OK, edited.json()
+    reread = anon_client.get(url)
+    assert reread.json()["text_sha256"] == hashlib.sha256(b"The second text of the source.").hexdigest()
+    assert reread["ETag"] == edited["ETag"] != read["ETag"]
+
+    stale = editor_client.patch(url, {"text": "A third text."}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert stale.status_code == HTTPStatus.PRECONDITION_FAILED
+    assert anon_client.get(url).json()["text"] == "The second text of the source."
+
+
+def test_a_field_named_in_digests_is_hashed_by_its_digest_not_its_value():
+    data = {"id": 1, "text": "a long text", "text_sha256": "d1"}
+    digests = {"text": "text_sha256"}
+    tag = representation_etag(data, "json", digests)
+    assert representation_etag({**data, "text": "another text"}, "json", digests) == tag
+    assert representation_etag({**data, "text_sha256": "d2"}, "json", digests) != tag
+    assert representation_etag(data, "json") != tag  # without digests the value itself is hashed
