@@ -12,6 +12,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_leases(monkeypatch):
+    """Each test starts with no requests leased to this process (config.api._leases)."""
+    from config import api
+
+    monkeypatch.setattr(api, "_leases", {})
+
+
 @pytest.fixture
 def rates():
     """Use the database cache (the default outside tests) with small rates."""
@@ -183,13 +191,13 @@ def store_up(monkeypatch):
 
     monkeypatch.setattr(api, "_store_down_until", 0.0)
     attempts = []
-    increment = api._increment
+    lease = api._lease
 
-    def counting(cache, key, timeout):
+    def counting(cache, key, timeout, limit):
         attempts.append(key)
-        return increment(cache, key, timeout)
+        return lease(cache, key, timeout, limit)
 
-    monkeypatch.setattr(api, "_increment", counting)
+    monkeypatch.setattr(api, "_lease", counting)
     return attempts
 
 
@@ -266,3 +274,52 @@ def test_counting_resumes_when_redis_is_back(anon_client, rates, store_up, monke
         cache.delete_pattern("*throttle*")
     assert down == 200
     assert back == [200, 429]
+
+
+def _throttle_keys(cache) -> list:
+    return cache.client.get_client().keys("claimledger-test:*throttle_anon_ip:127.0.0.1:*")
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_on_redis_a_process_leases_requests_and_asks_again_only_when_they_are_spent(
+    anon_client, rates, store_up
+):
+    """With 1,600/min the first request leases a sixteenth (100, capped at LEASE_MAX = 64): the
+    next 63 requests ask Redis nothing, the 65th takes the next lease."""
+    from django.core.cache import cache
+
+    from config import api
+
+    with rates(anon="1600/min"), override_settings(CACHES=REDIS_CACHE):
+        cache.delete_pattern("*throttle*")
+        anon_client.get("/api/v1/topics/")
+        leased = int(cache.client.get_client().get(_throttle_keys(cache)[0]))
+        for _ in range(api.LEASE_MAX - 1):
+            anon_client.get("/api/v1/topics/")
+        asked_for_the_first_lease = len(store_up)
+        anon_client.get("/api/v1/topics/")
+        counter = int(cache.client.get_client().get(_throttle_keys(cache)[0]))
+        cache.delete_pattern("*throttle*")
+    assert leased == api.LEASE_MAX
+    assert asked_for_the_first_lease == 1
+    assert len(store_up) == 2
+    assert counter == 2 * api.LEASE_MAX  # the second lease: a sixteenth of the 1,536 left, capped
+
+
+@pytest.mark.skipif(not _redis_available(), reason="needs a Redis server on 127.0.0.1:6379")
+def test_on_redis_processes_sharing_a_client_never_admit_more_than_its_rate(anon_client, rates, monkeypatch):
+    """Three processes (each with its own leases) take turns answering one client at 48/min:
+    together they admit its 48 requests, those a process still holds included, and not one more."""
+    from django.core.cache import cache
+
+    from config import api
+
+    processes = [{}, {}, {}]
+    statuses = []
+    with rates(anon="48/min"), override_settings(CACHES=REDIS_CACHE):
+        cache.delete_pattern("*throttle*")
+        for turn in range(60):
+            monkeypatch.setattr(api, "_leases", processes[turn % 3])
+            statuses.append(anon_client.get("/api/v1/topics/").status_code)
+        cache.delete_pattern("*throttle*")
+    assert statuses == [HTTPStatus.OK] * 48 + [HTTPStatus.TOO_MANY_REQUESTS] * 12
