@@ -505,9 +505,9 @@ def _lease(cache, key: str, timeout: int, limit: int) -> tuple[int, int]:
     requests before asking again. The counter never falls behind the requests admitted, so no
     client gets past its rate; a client whose later requests reach other workers may be
     refused a little early, by the requests still leased to the ones it left (with a rate of
-    120/min, at most 7 per worker at the window's start, fewer as the allowance runs down).
-    At a million claims on a two-core machine one Redis round trip per request cost the
-    source detail a third of its throughput (bench/findings.md).
+    120/min a lease is at most 7 requests, fewer as the allowance runs down). On a two-core
+    machine one Redis round trip per request cost a view answering from memory 27–41% of its
+    throughput, and the leases gave the source detail a median 10% more (bench/findings.md).
 
     Elsewhere one request at a time: the cache's incr(), or add() for a new window.
     """
