@@ -439,7 +439,8 @@ _lease_script = None
 LEASE_SHARE = 16
 LEASE_MAX = 64
 # Requests this process may still admit without asking the store, by counter key (the key
-# names its window): {key: (requests, the window's end)}. Pruned of ended windows as it grows.
+# names its window): {key: (requests, the window's end)}. A spent lease is removed; one whose
+# window ended unspent is pruned once the table has grown.
 _leases: dict[str, tuple[int, float]] = {}
 _leases_lock = threading.Lock()
 
@@ -457,8 +458,11 @@ def _admitted(cache, key: str, timeout: int, limit: int, window_ends: float) -> 
     store is unreachable (a warning logged once per STORE_RETRY_SECONDS)."""
     with _leases_lock:
         held, _ = _leases.get(key, (0, 0.0))
-        if held:
+        if held > 1:
             _leases[key] = (held - 1, window_ends)
+            return True
+        if held:
+            del _leases[key]  # its last request
             return True
     taken = _counted(cache, key, timeout, limit)
     if taken is None:
