@@ -155,7 +155,7 @@ class DueQueueAdminMixin:
             if data["source"]:
                 forecasts = forecasts.filter(claim__passage__source=data["source"])
             if data["claimant"]:
-                forecasts = forecasts.filter(claim__claimant=data["claimant"])
+                forecasts = forecasts.filter(claimant=data["claimant"])  # the copy on the forecast
             if data["topic"]:
                 forecasts = forecasts.filter(claim__topics=data["topic"])
         due = (

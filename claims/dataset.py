@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from claims.models import Actor, Claim, Forecast, Topic, Verification
+from claims.services import forecast_copies_sync
 from sources.models import Passage, Source, SourceRevision
 
 FORMAT_VERSION = 1
@@ -48,7 +49,10 @@ USER_FIELDS = {"created_by", "reviewed_by"}
 
 
 def _fields(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if f.name not in USER_FIELDS]
+    """The columns a dataset holds: not the users, nor what a row copies from another (a
+    forecast's copies of its claim's claimant and review state, set again on import)."""
+    copies = getattr(model, "COPIED_FROM_CLAIM", ())
+    return [f for f in model._meta.concrete_fields if f.name not in USER_FIELDS and f.name not in copies]
 
 
 def _encode(value):
@@ -193,6 +197,8 @@ def dataset_import(directory: Path, *, progress=None) -> dict[str, int]:
             through.objects.bulk_create(links, batch_size=BATCH)
         if resource.model is Passage:
             _check_passages(objs)
+        if resource.model is Forecast:
+            forecast_copies_sync()
         counts[resource.name] = len(objs)
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [r.model for r in RESOURCES]):

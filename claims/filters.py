@@ -55,7 +55,7 @@ class ForecastFilter(django_filters.FilterSet):
         method="filter_status",
         help_text="open, due (resolve_by passed, no verdict) or a verdict.",
     )
-    claimant = IdFilter(field_name="claim__claimant_id")
+    claimant = IdFilter(field_name="claimant_id")  # the forecast's copy of its claim's claimant
     subject = IdFilter(method="filter_subject", help_text="Actor id of a subject.")
     topic = django_filters.CharFilter(method="filter_topic", help_text="Topic id or slug.")
     source = IdFilter(field_name="claim__passage__source_id")

@@ -244,10 +244,23 @@ class Forecast(models.Model):
     # status filters do not have to look at the verification table.
     verdict = models.CharField(max_length=20, blank=True, editable=False)
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Copies of the claim's claimant and review state, kept by the claim services in the same
+    # transaction, so that a claimant's forecasts with a status are one index range: both
+    # filters on one table. Joined, the most prolific claimant's due forecasts were counted by
+    # merging ~9,600 forecast index entries with ~8,900 claims, and its open forecasts walked
+    # ~110,000. Not in history (the claim's history has them), nor in dataset exports.
+    claimant = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, null=True, editable=False, related_name="+", db_index=False
+    )
+    review_state = models.CharField(
+        max_length=16, choices=ClaimReviewState, default=ClaimReviewState.DRAFT, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords()
+    COPIED_FROM_CLAIM = ("claimant", "review_state")
+
+    history = HistoricalRecords(excluded_fields=list(COPIED_FROM_CLAIM))
 
     class Meta:
         ordering = ["resolve_by", "id"]
@@ -308,6 +321,13 @@ class Forecast(models.Model):
             # (43 ms to 6 ms for the most prolific claimant at a million claims).
             models.Index(fields=["verdict", "claim", "resolve_by"], name="forecast_verdict_claim_idx"),
             models.Index(fields=["probability"], name="forecast_probability_idx"),
+            # A claimant's forecasts by status, in the lists' order (resolve_by, id); the review
+            # state last (a key column: SQLite has no INCLUDE) so that the public's count reads
+            # no table rows.
+            models.Index(
+                fields=["claimant", "verdict", "resolve_by", "id", "review_state"],
+                name="forecast_claimant_status_idx",
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -157,6 +158,8 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
     if claim.kind != Claim.Kind.FORECAST and hasattr(claim, "forecast"):
         raise ValidationError({"kind": "This claim has a forecast; it must stay of kind forecast."})
     save_validated(_as_history_user(claim, updated_by))
+    if "claimant" in changes:
+        _copy_to_forecast(claim)
     if subjects is not None:
         claim.subjects.set(subjects)
     if topics is not None:
@@ -194,8 +197,27 @@ def claim_review(*, claim: Claim, action: str, reviewed_by) -> Claim:
         claim.reviewed_by = _user_or_none(reviewed_by)
         claim.reviewed_at = timezone.now()
     _as_history_user(claim, reviewed_by).save()
+    _copy_to_forecast(claim)
     scores.apply()
     return claim
+
+
+def _copy_to_forecast(claim: Claim) -> None:
+    """Bring the claim's forecast's copies of its claimant and review state (Forecast.claimant,
+    Forecast.review_state) up to date, in the caller's transaction. Not history: the claim's
+    history has the change."""
+    Forecast.objects.filter(claim_id=claim.pk).update(
+        claimant_id=claim.claimant_id, review_state=claim.review_state
+    )
+
+
+def forecast_copies_sync() -> int:
+    """Set every forecast's copies from its claim, in one statement, for forecasts written in
+    bulk (a dataset import); returns the number of forecasts."""
+    claim = Claim.objects.filter(pk=OuterRef("claim_id"))
+    return Forecast.objects.update(
+        claimant_id=Subquery(claim.values("claimant_id")), review_state=Subquery(claim.values("review_state"))
+    )
 
 
 # Forecasts -----------------------------------------------------------------------------------
@@ -291,6 +313,8 @@ def forecast_create(
             raise ValidationError({"made_on": "The source has no date; give the date the forecast was made."})
     forecast = Forecast(
         claim=claim,
+        claimant_id=claim.claimant_id,
+        review_state=claim.review_state,
         outcome=outcome.strip(),
         made_on=made_on,
         horizon_text=horizon_text,

@@ -48,6 +48,16 @@ def test_generator_makes_the_claims_asked_for_with_one_forecast_per_forecast_cla
 
 
 @pytest.mark.django_db
+def test_each_forecast_copies_its_claims_claimant_and_review_state():
+    from tests.claims.test_forecast_copies import copies_out_of_step
+
+    generate(500)
+    assert Forecast.objects.filter(review_state=Claim.ReviewState.PUBLISHED).exists()
+    assert Forecast.objects.exclude(review_state=Claim.ReviewState.PUBLISHED).exists()
+    assert copies_out_of_step() == []
+
+
+@pytest.mark.django_db
 def test_a_forecasts_verdict_is_its_latest_verification():
     generate(600)
     verified = Forecast.objects.exclude(verdict="")

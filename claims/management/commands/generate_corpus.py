@@ -294,7 +294,8 @@ FIELDS = {
     Forecast: [
         "id", "claim_id", "outcome", "made_on", "horizon_text", "resolve_by", "likelihood_phrase",
         "lexicon", "phrase_applies_to", "probability_low", "probability_high", "probability",
-        "resolution_criteria", "condition", "verdict", "verified_at", "created_at", "modified_at",
+        "resolution_criteria", "condition", "verdict", "verified_at", "claimant_id", "review_state",
+        "created_at", "modified_at",
     ],
     Verification: [
         "id", "forecast_id", "verdict", "rationale", "evidence", "reason", "supersedes_id", "created_at",
@@ -545,13 +546,13 @@ class Generator:
             for topic_id in plan["topic_ids"]:
                 rows[TOPICS_THROUGH].append((next(self.ids[TOPICS_THROUGH]), claim_id, topic_id))
             if plan["kind"] == "forecast":
-                self._forecast(plan, claim_id, published_on, claim_created)
+                self._forecast(plan, claim_id, state, published_on, claim_created)
 
     def _title(self) -> str:
         words = self.random.sample(REPORT_WORDS, 3)
         return f"{words[0]} and {words[1]}: {words[2]} in {self.random.randrange(2005, 2026)}"
 
-    def _forecast(self, plan, claim_id, made_on, created_at) -> None:
+    def _forecast(self, plan, claim_id, review_state, made_on, created_at) -> None:
         rnd = self.random
         rows = self.batch.rows
         negated = plan["negated"]
@@ -610,7 +611,7 @@ class Generator:
              plan["lexicon"], "negation" if negated else "outcome", low, high, point,
              f"Resolved by public reporting on whether {outcome}.",
              "if the US moves closer to Iran" if rnd.random() < 0.03 else "",
-             verdict, verified_at, created_at, verified_at or created_at)
+             verdict, verified_at, plan["claimant_id"], review_state, created_at, verified_at or created_at)
         )  # fmt: skip
 
     # Writing -------------------------------------------------------------------------------
