@@ -162,7 +162,8 @@ def forecasts(db, q, url):
         condition, params = "f.verdict = '' AND (f.resolve_by IS NULL OR f.resolve_by >= %s)", [today]
     else:
         condition, params = "f.verdict = %s", [status]
-    where = f"c.claimant_id = %s AND c.review_state = 'published' AND {condition}"
+    # The forecast's copies of its claim's claimant and review state, as the API filters.
+    where = f"f.claimant_id = %s AND f.review_state = 'published' AND {condition}"
     params = [int(q["claimant"]), *params]
     rows = db.all(
         "SELECT f.id, json_build_object('id', c.id, 'statement', c.statement, 'claimant', "
@@ -179,8 +180,7 @@ def forecasts(db, q, url):
         prepare=False,
     )
     count = db.one(
-        "SELECT count(*) FROM (SELECT 1 FROM claims_forecast f JOIN claims_claim c ON c.id = f.claim_id "
-        f"WHERE {where} LIMIT {COUNT_CAP + 1}) q",
+        f"SELECT count(*) FROM (SELECT 1 FROM claims_forecast f WHERE {where} LIMIT {COUNT_CAP + 1}) q",
         params,
         prepare=False,
     )[0]
