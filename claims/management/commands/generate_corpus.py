@@ -7,7 +7,8 @@ claimants), topics, forecasts with ICD 203 / Kent phrases and horizons, and veri
 elsewhere. No history rows are written: the generated data has no edits to record. At the end
 every actor's score summary (ActorScoreSummary) is built, as rebuild_score_summaries would.
 
-The same --seed gives the same corpus on an empty database.
+The same --seed and --today (by default the current day) give the same corpus on an empty
+database: which forecasts are due, and so get verdicts, depends on the day.
 """
 
 import datetime as dt
@@ -712,7 +713,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--claims", type=int, required=True, help="How many claims to generate.")
-        parser.add_argument("--seed", type=int, default=2026, help="Random seed (same seed, same corpus).")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Random seed (same seed and day, same corpus)."
+        )
         parser.add_argument(
             "--actors",
             type=int,
