@@ -159,7 +159,7 @@ def claim_update(*, claim: Claim, updated_by=None, **changes) -> Claim:
         raise ValidationError({"kind": "This claim has a forecast; it must stay of kind forecast."})
     save_validated(_as_history_user(claim, updated_by))
     if "claimant" in changes:
-        _copy_to_forecast(claim)
+        _copy_to_forecast(claim, scores.ids)
     if subjects is not None:
         claim.subjects.set(subjects)
     if topics is not None:
@@ -197,16 +197,19 @@ def claim_review(*, claim: Claim, action: str, reviewed_by) -> Claim:
         claim.reviewed_by = _user_or_none(reviewed_by)
         claim.reviewed_at = timezone.now()
     _as_history_user(claim, reviewed_by).save()
-    _copy_to_forecast(claim)
+    _copy_to_forecast(claim, scores.ids)
     scores.apply()
     return claim
 
 
-def _copy_to_forecast(claim: Claim) -> None:
+def _copy_to_forecast(claim: Claim, forecast_ids: list[int]) -> None:
     """Bring the claim's forecast's copies of its claimant and review state (Forecast.claimant,
     Forecast.review_state) up to date, in the caller's transaction. Not history: the claim's
-    history has the change."""
-    Forecast.objects.filter(claim_id=claim.pk).update(
+    history has the change. `forecast_ids` are the claim's forecasts as the caller's
+    _ScoreChange already read them; a claim without one costs no statement."""
+    if not forecast_ids:
+        return
+    Forecast.objects.filter(pk__in=forecast_ids).update(
         claimant_id=claim.claimant_id, review_state=claim.review_state
     )
 
