@@ -148,3 +148,55 @@ def test_modified_since_on_every_list(anon_client, fact_checker):
         assert anon_client.get(url, {"modified_since": past}).json()["results"] != [], url
     response = anon_client.get("/api/v1/claims/", {"modified_since": "yesterday"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_a_page_carries_its_count_in_the_same_statement(anon_client, django_assert_num_queries):
+    _actors(5)
+    with django_assert_num_queries(1) as queries:
+        body = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": 2}).json()
+    assert (body["count"], body["count_exact"]) == (5, True)
+    assert [row["name"] for row in body["results"]] == ["Actor 002", "Actor 003"]
+    assert "COUNT(*)" in queries.captured_queries[0]["sql"]
+
+
+def test_an_empty_first_page_counts_nothing(anon_client, django_assert_num_queries):
+    _actors(3)
+    future = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    with django_assert_num_queries(1):
+        body = anon_client.get("/api/v1/actors/", {"modified_since": future}).json()
+    assert (body["count"], body["count_exact"], body["results"], body["next"]) == (0, True, [], None)
+
+
+def test_the_last_counted_page_ends_at_the_cap(anon_client, monkeypatch):
+    """Past the cap a page is cut where the count stops, as Django's paginator cuts it."""
+    monkeypatch.setattr("config.api.COUNT_CAP", 4)
+    _actors(9)
+    body = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": 3}).json()
+    assert (body["count"], body["count_exact"]) == (4, False)
+    assert [row["name"] for row in body["results"]] == ["Actor 004"]
+    assert body["next"] is None
+
+
+def test_an_empty_page_within_the_cap_is_a_404(anon_client):
+    _actors(2)
+    response = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": 2})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["message"].startswith("There is no page 2 in this result")
+
+
+def test_a_page_past_the_counted_rows_is_refused_without_reading_it(
+    anon_client, monkeypatch, django_assert_num_queries
+):
+    """A far page number costs a capped count, never an OFFSET over the whole result."""
+    monkeypatch.setattr("config.api.COUNT_CAP", 4)
+    _actors(9)
+    with django_assert_num_queries(1) as queries:
+        response = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": 1_000_000})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "OFFSET" not in queries.captured_queries[0]["sql"].upper()
+
+
+def test_the_last_page_by_name(anon_client):
+    _actors(5)
+    body = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": "last"}).json()
+    assert (body["count"], [row["name"] for row in body["results"]]) == (5, ["Actor 004"])
