@@ -1,6 +1,7 @@
 """Admin for actors, topics, claims, forecasts and verifications; saves go through claims.services."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -8,7 +9,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin
 from claims.models import Actor, Claim, Forecast, Topic, Verification
+from claims.selectors import filter_by_topic
 from config.admin_services import ServiceAdminMixin
+from config.filters import MAX_ID
+from sources.admin import SourceListFilter, changelist_without
 
 
 @admin.register(Actor)
@@ -82,8 +86,10 @@ def _review_action(action_name: str, verb: str):
 
 @admin.register(Claim)
 class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    # A million rows: count the filtered rows only, not the whole table again for "Show all".
+    show_full_result_count = False
     list_display = ["__str__", "kind", "claimant", "review_state", "source_title", "created_at"]
-    list_filter = ["review_state", "kind", "topics", "passage__source"]
+    list_filter = ["review_state", "kind", "topics", ("passage__source", SourceListFilter)]
     list_select_related = ["claimant", "passage__source"]
     search_fields = ["statement", "passage__exact", "claimant__name"]
     autocomplete_fields = ["claimant", "subjects", "topics"]
@@ -120,6 +126,9 @@ class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         _review_action("reopen", "Reopened"),
     ]
 
+    def get_changelist(self, request, **kwargs):
+        return changelist_without("passage__source__text")
+
     @admin.display(description="source", ordering="passage__source__title")
     def source_title(self, claim):
         return claim.passage.source.title
@@ -150,8 +159,30 @@ class VerificationInline(admin.TabularInline):
         return False
 
 
+class ForecastTopicFilter(admin.SimpleListFilter):
+    """Forecasts whose claim has a topic, tested with EXISTS (claims.selectors.filter_by_topic).
+    Django's own filter on claim__topics joins the links and makes every query of the page
+    DISTINCT, its count included: 1.1 s for a topic's forecasts at a million claims."""
+
+    title = "topic"
+    parameter_name = "topic"
+
+    def lookups(self, request, model_admin):
+        return list(Topic.objects.values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit() or int(value) > MAX_ID:
+            raise IncorrectLookupParameters(f"topic must be a topic's id, not {value!r}.")
+        return filter_by_topic(queryset, value, claim="claim_id")
+
+
 @admin.register(Forecast)
 class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+    # A million rows: count the filtered rows only, not the whole table again for "Show all".
+    show_full_result_count = False
     list_display = [
         "outcome_short",
         "claimant",
@@ -160,8 +191,10 @@ class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
         "resolve_by",
         "status",
     ]
-    list_filter = ["verdict", "lexicon", "claim__review_state", "claim__topics"]
-    list_select_related = ["claim", "claim__claimant"]
+    # The forecast's own copies of its claim's claimant and review state (kept by the claim
+    # services): the page and its filters read the forecasts alone.
+    list_filter = ["verdict", "lexicon", "review_state", ForecastTopicFilter]
+    list_select_related = ["claimant"]
     search_fields = ["outcome", "claim__statement", "likelihood_phrase", "horizon_text"]
     raw_id_fields = ["claim"]
     readonly_fields = ["verdict", "verified_at", "created_at", "modified_at"]
@@ -188,10 +221,6 @@ class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="outcome", ordering="outcome")
     def outcome_short(self, forecast):
         return str(forecast)[10:]
-
-    @admin.display(description="claimant", ordering="claim__claimant__name")
-    def claimant(self, forecast):
-        return forecast.claim.claimant
 
     @admin.display(description="status")
     def status(self, forecast):
