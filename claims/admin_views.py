@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
+from django.forms.utils import flatatt
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from claims import scoring, services, track_records
@@ -37,15 +39,38 @@ def _require(request, permission: str, what: str) -> None:
 # Forms ---------------------------------------------------------------------------------------
 
 
+class ManyOptionsSelect(forms.Select):
+    """A menu of flat choices written out directly, not through Django's template once per
+    option: the due queue's menus of sources and claimants hold thousands of options, and
+    rendering them took most of the page (0.47 s of it at a million claims)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(choice), " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class DueQueueFilterForm(forms.Form):
     """Narrow the due queue to one source, claimant or topic."""
 
-    source = forms.ModelChoiceField(Source.objects.only("id", "title").order_by("title"), required=False)
+    source = forms.ModelChoiceField(
+        Source.objects.only("id", "title").order_by("title"), required=False, widget=ManyOptionsSelect
+    )
     # Claimants with a forecast, found from the forecasts' own copy of their claimant: joined
     # through the claims and made DISTINCT, this list took 461 ms at a million claims.
     claimant = forms.ModelChoiceField(
         Actor.objects.filter(Exists(Forecast.objects.filter(claimant=OuterRef("pk")))).only("id", "name"),
         required=False,
+        widget=ManyOptionsSelect,
     )
     topic = forms.ModelChoiceField(Topic.objects.only("id", "name"), required=False)
 

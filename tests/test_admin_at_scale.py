@@ -6,16 +6,27 @@ import datetime as dt
 from http import HTTPStatus
 
 import pytest
+from django import forms
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 
 from claims import roles, services
+from claims.admin_views import ManyOptionsSelect
 from claims.models import Forecast
 from sources import services as source_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+_html = SimpleTestCase()
+assert_html_equal = _html.assertHTMLEqual
+
+
+def assert_html_contains(response, html):
+    _html.assertContains(response, html, html=True)
+
 
 CHANGELISTS = [
     "/admin/sources/source/",
@@ -140,3 +151,19 @@ def test_the_due_queue_offers_only_claimants_with_forecasts(editor_client):
     source_services.source_create(title="Unrelated", text="Some text.", kind="report")
     response = editor_client.get("/admin/claims/forecast/due/")
     assert list(response.context["filters"].fields["claimant"].queryset) == [with_forecast]
+
+
+@pytest.mark.parametrize("value", [None, "2", 2])
+def test_the_due_queue_menus_render_as_djangos_select_does(value):
+    """The menus written out directly are the same HTML as Django's Select renders."""
+    choices = [("", "---------"), (1, "Reuters"), (2, 'A <b>bold</b> & quoted "title"'), (3, "Zed")]
+    attrs = {"id": "id_source", "aria-describedby": "help"}
+    expected = forms.Select(choices=choices).render("source", value, attrs)
+    assert_html_equal(ManyOptionsSelect(choices=choices).render("source", value, attrs), expected)
+
+
+def test_the_due_queue_keeps_the_chosen_filter_selected(editor_client):
+    chosen = factories.make_actor(name="Chosen")
+    factories.make_forecast(resolve_by=dt.date(2023, 1, 1), claim_fields={"claimant": chosen})
+    response = editor_client.get("/admin/claims/forecast/due/", {"claimant": chosen.pk})
+    assert_html_contains(response, f'<option value="{chosen.pk}" selected>Chosen</option>')
