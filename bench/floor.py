@@ -93,13 +93,25 @@ def _numbered(count: int, url: str, results: list) -> dict:
     }
 
 
+def _capped_count(where: str) -> str:
+    """A scalar subquery counting up to COUNT_CAP + 1 claims, evaluated once: the page's rows
+    carry their count as their last column, one statement a page, as the API reads it."""
+    return f"(SELECT count(*) FROM (SELECT 1 FROM claims_claim c WHERE {where} LIMIT {COUNT_CAP + 1}) q)"
+
+
+def _counted(rows) -> tuple[int, list]:
+    """The count the page's rows carry, and the rows without it (an empty first page: none)."""
+    return (rows[0][-1] if rows else 0), [row[:-1] for row in rows]
+
+
 def _page(db, where, params, order, url):
-    rows = db.all(
-        f"SELECT {CLAIM_COLUMNS} {CLAIM_FROM} WHERE {where} ORDER BY {order} LIMIT {PAGE_SIZE}", params
+    count, rows = _counted(
+        db.all(
+            f"SELECT {CLAIM_COLUMNS}, {_capped_count(where)} {CLAIM_FROM} "
+            f"WHERE {where} ORDER BY {order} LIMIT {PAGE_SIZE}",
+            [*params, *params],
+        )
     )
-    count = db.one(
-        f"SELECT count(*) FROM (SELECT 1 FROM claims_claim c WHERE {where} LIMIT {COUNT_CAP + 1}) q", params
-    )[0]
     return _numbered(count, url, [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows])
 
 
@@ -123,16 +135,15 @@ def search(db, q, url):
         f"WHERE c.review_state = 'published' AND c.search_vector @@ {tsquery} "
         f"ORDER BY rank DESC, c.created_at DESC, c.id DESC LIMIT {PAGE_SIZE}"
     )
-    rows = db.all(
-        f"SELECT {CLAIM_COLUMNS} FROM ({best}) best JOIN claims_claim c ON c.id = best.id {CLAIM_JOINS} "
-        "ORDER BY best.rank DESC, best.created_at DESC, best.id DESC",
-        [q["search"], q["search"]],
+    matching = f"c.review_state = 'published' AND c.search_vector @@ {tsquery}"
+    count, rows = _counted(
+        db.all(
+            f"SELECT {CLAIM_COLUMNS}, {_capped_count(matching)} FROM ({best}) best "
+            f"JOIN claims_claim c ON c.id = best.id {CLAIM_JOINS} "
+            "ORDER BY best.rank DESC, best.created_at DESC, best.id DESC",
+            [q["search"], q["search"], q["search"]],
+        )
     )
-    count = db.one(
-        "SELECT count(*) FROM (SELECT 1 FROM claims_claim c WHERE c.review_state = 'published' AND "
-        f"c.search_vector @@ {tsquery} LIMIT {COUNT_CAP + 1}) q",
-        [q["search"]],
-    )[0]
     return _numbered(count, url, [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows])
 
 
@@ -165,25 +176,23 @@ def forecasts(db, q, url):
     # The forecast's copies of its claim's claimant and review state, as the API filters.
     where = f"f.claimant_id = %s AND f.review_state = 'published' AND {condition}"
     params = [int(q["claimant"]), *params]
-    rows = db.all(
-        "SELECT f.id, json_build_object('id', c.id, 'statement', c.statement, 'claimant', "
-        f"{ACTOR}, 'source', p.source_id, 'topics', {TOPICS}, 'review_state', c.review_state), "
-        "f.outcome, f.made_on, f.horizon_text, f.resolve_by, f.likelihood_phrase, f.lexicon, "
-        "f.phrase_applies_to, f.probability_low, f.probability_high, f.probability, f.resolution_criteria, "
-        "f.condition, f.verdict, f.verified_at, f.created_at, f.modified_at "
-        "FROM claims_forecast f JOIN claims_claim c ON c.id = f.claim_id "
-        "JOIN sources_passage p ON p.id = c.passage_id LEFT JOIN claims_actor a ON a.id = c.claimant_id "
-        f"WHERE {where} ORDER BY f.resolve_by, f.id LIMIT {PAGE_SIZE}",
-        params,
-        # A claimant's forecasts range from none to 50,000: the generic plan took this page from
-        # 6.7 to 15.9 ms of machine CPU per request under load (2026-11-24).
-        prepare=False,
+    count, rows = _counted(
+        db.all(
+            "SELECT f.id, json_build_object('id', c.id, 'statement', c.statement, 'claimant', "
+            f"{ACTOR}, 'source', p.source_id, 'topics', {TOPICS}, 'review_state', c.review_state), "
+            "f.outcome, f.made_on, f.horizon_text, f.resolve_by, f.likelihood_phrase, f.lexicon, "
+            "f.phrase_applies_to, f.probability_low, f.probability_high, f.probability, f.resolution_criteria, "
+            "f.condition, f.verdict, f.verified_at, f.created_at, f.modified_at, "
+            f"(SELECT count(*) FROM (SELECT 1 FROM claims_forecast f WHERE {where} LIMIT {COUNT_CAP + 1}) q) "
+            "FROM claims_forecast f JOIN claims_claim c ON c.id = f.claim_id "
+            "JOIN sources_passage p ON p.id = c.passage_id LEFT JOIN claims_actor a ON a.id = c.claimant_id "
+            f"WHERE {where} ORDER BY f.resolve_by, f.id LIMIT {PAGE_SIZE}",
+            [*params, *params],
+            # A claimant's forecasts range from none to 50,000: the generic plan took this page
+            # from 6.7 to 15.9 ms of machine CPU per request under load (2026-11-24).
+            prepare=False,
+        )
     )
-    count = db.one(
-        f"SELECT count(*) FROM (SELECT 1 FROM claims_forecast f WHERE {where} LIMIT {COUNT_CAP + 1}) q",
-        params,
-        prepare=False,
-    )[0]
     results = []
     for row in rows:
         (fid, claim, outcome, made_on, horizon, resolve_by, phrase, lexicon, applies, low, high, point,
