@@ -1,5 +1,7 @@
 """Admin for sources and passages: every save goes through sources.services."""
 
+import functools
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -32,6 +34,7 @@ class SourceListFilter(admin.RelatedFieldListFilter):
         return list(Source.objects.values_list("pk", "title"))
 
 
+@functools.cache
 def changelist_without(*fields):
     """A ChangeList whose rows leave out these fields: the sources' texts, which no list shows
     (a page of claims or passages otherwise reads its sources' whole texts too)."""
