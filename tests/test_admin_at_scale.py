@@ -64,11 +64,16 @@ def populate(n: int, checker) -> None:
             )
 
 
-def queries(client, url: str, params=None) -> list[str]:
+def get_with_queries(client, url: str, params=None):
+    """The page (200 expected) and the SQL it ran."""
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, params or {})
     assert response.status_code == HTTPStatus.OK, url
-    return [query["sql"] for query in captured.captured_queries]
+    return response, [query["sql"] for query in captured.captured_queries]
+
+
+def queries(client, url: str, params=None) -> list[str]:
+    return get_with_queries(client, url, params)[1]
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -101,8 +106,7 @@ def test_the_sources_list_counts_passages_without_joining_them(editor_client):
     for quote in ("remains very unlikely", "Sanctions will likely", "expected to expire"):
         factories.make_passage(source=busy, quote=quote)
     factories.make_source(title="Quiet")
-    sql = queries(editor_client, "/admin/sources/source/")
-    response = editor_client.get("/admin/sources/source/")
+    response, sql = get_with_queries(editor_client, "/admin/sources/source/")
     counts = {source.title: source._passage_count for source in response.context["cl"].result_list}
     assert counts == {"Busy": 3, "Quiet": 0}
     assert not [query for query in sql if 'JOIN "sources_passage"' in query]
@@ -110,8 +114,9 @@ def test_the_sources_list_counts_passages_without_joining_them(editor_client):
 
 def test_the_forecast_list_filters_by_review_state_without_the_claims(editor_client, fact_checker):
     populate(4, fact_checker)
-    sql = queries(editor_client, "/admin/claims/forecast/", {"review_state__exact": "published"})
-    response = editor_client.get("/admin/claims/forecast/", {"review_state__exact": "published"})
+    response, sql = get_with_queries(
+        editor_client, "/admin/claims/forecast/", {"review_state__exact": "published"}
+    )
     shown = list(response.context["cl"].result_list)
     assert shown and {forecast.claim.review_state for forecast in shown} == {"published"}
     assert len(shown) == Forecast.objects.filter(claim__review_state="published").count()
@@ -122,8 +127,7 @@ def test_the_forecast_list_filters_by_topic_without_distinct(editor_client, fact
     populate(3, fact_checker)
     topic = factories.make_topic()
     wanted = factories.make_forecast(claim_fields={"topics": [topic]})
-    sql = queries(editor_client, "/admin/claims/forecast/", {"topic": topic.pk})
-    response = editor_client.get("/admin/claims/forecast/", {"topic": topic.pk})
+    response, sql = get_with_queries(editor_client, "/admin/claims/forecast/", {"topic": topic.pk})
     assert list(response.context["cl"].result_list) == [wanted]
     assert not [query for query in sql if 'DISTINCT "claims_forecast"."id"' in query]
 
