@@ -3,6 +3,7 @@
 import django_filters
 import pytest
 from django import forms
+from django.http import QueryDict
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -110,3 +111,31 @@ def test_every_api_filter_reads_only_its_own_parameter_and_has_no_default():
             assert not isinstance(field.widget, forms.MultiWidget), f"{where} reads suffixed parameters"
             assert not field.required, f"{where} is required"
             assert field.initial is None and "initial" not in filter_.extra, f"{where} has a default"
+
+
+def test_the_narrowed_filterset_builds_its_form_class_once_and_a_form_per_request():
+    narrow = narrowed(ClaimFilter, frozenset({"kind", "claimant"}))
+    bad = narrow(data=QueryDict("kind=bogus&claimant=1"), queryset=Claim.objects.all())
+    good = narrow(data=QueryDict("kind=assertion&claimant=1"), queryset=Claim.objects.all())
+    assert type(bad.form) is type(good.form)
+    assert type(good.form) is narrow(data={}, queryset=Claim.objects.all()).get_form_class()
+    # Each request's form has its own fields and errors: one request's bad value is not another's.
+    assert not bad.is_valid() and "kind" in bad.errors
+    assert good.is_valid(), good.errors
+    assert good.form.fields["kind"] is not bad.form.fields["kind"]
+    # The unnarrowed FilterSet keeps django-filter's behaviour, a new class each time.
+    full = ClaimFilter(data={}, queryset=Claim.objects.all())
+    assert full.get_form_class() is not full.get_form_class()
+
+
+def test_a_filter_whose_choices_depend_on_the_request_gets_a_new_form_class_each_time():
+    class ByRequest(django_filters.FilterSet):
+        claimant = django_filters.ModelChoiceFilter(queryset=lambda request: Claim.objects.none())
+
+        class Meta:
+            model = Claim
+            fields = ["claimant"]
+
+    narrow = narrowed(ByRequest, frozenset({"claimant"}))
+    first = narrow(data={}, queryset=Claim.objects.all())
+    assert first.get_form_class() is not first.get_form_class()
