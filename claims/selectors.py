@@ -83,6 +83,24 @@ def claim_page_keys(claims: QuerySet[Claim], *, with_json: bool = False) -> Quer
     return claims.values(*CLAIM_PAGE_KEYS)
 
 
+def claim_page_rows(*, user, with_json: bool = False) -> QuerySet:
+    """The claims the user may see as page rows (claim_page_keys), for a list to filter, order
+    and cut a page from.
+
+    The queryset is built once per kind of caller and cloned per request, as DRF clones a
+    view's class-level queryset: its visibility filter and values() with the JSON expression
+    cost a forecast page ~0.3 ms of Python when built per request (a filter ~0.13 ms, values()
+    with an annotation ~0.1 ms, at a million claims on PostgreSQL).
+    """
+    return _claim_page_rows(can_see_unpublished(user), with_json).all()
+
+
+@functools.lru_cache(maxsize=4)
+def _claim_page_rows(unpublished: bool, with_json: bool) -> QuerySet:
+    claims = Claim.objects.all() if unpublished else Claim.objects.filter(review_state=PUBLISHED)
+    return claim_page_keys(claims, with_json=with_json)
+
+
 def claim_rows(ids: list[int]) -> tuple[list[dict], list[tuple], list[tuple]]:
     """What a claim list shows for these claims, as plain rows (no model instances): the claims
     with passage, source title, claimant and forecast id, then (claim, actor) subject rows and
@@ -213,6 +231,18 @@ def forecast_page_keys(forecasts: QuerySet[Forecast], *, with_json: bool = False
     if with_json:
         return forecasts.values(*FORECAST_PAGE_KEYS, json=RawSQL(_forecast_json_expression(), [today]))
     return forecasts.values(*FORECAST_PAGE_KEYS)
+
+
+def forecast_page_rows(*, user, with_json: bool = False, today=None) -> QuerySet:
+    """The forecasts the user may see as page rows (forecast_page_keys), their status as on
+    `today`; built once per kind of caller and day, cloned per request (see claim_page_rows)."""
+    return _forecast_page_rows(can_see_unpublished(user), with_json, today).all()
+
+
+@functools.lru_cache(maxsize=8)
+def _forecast_page_rows(unpublished: bool, with_json: bool, today) -> QuerySet:
+    forecasts = Forecast.objects.all() if unpublished else Forecast.objects.filter(review_state=PUBLISHED)
+    return forecast_page_keys(forecasts, with_json=with_json, today=today)
 
 
 # A forecast's own columns as the API shows them, in the representation's order.

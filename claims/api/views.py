@@ -104,9 +104,10 @@ class ClaimViewSet(
     def list(self, request, *args, **kwargs):
         """A page is found on the claims' own columns; on PostgreSQL the same query writes each
         claim's JSON, elsewhere (and for CSV) it is represented from plain rows."""
-        claims = self.filter_queryset(selectors.claims_visible(user=request.user))
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
-        page = self.paginate_queryset(selectors.claim_page_keys(claims, with_json=as_json))
+        page = self.paginate_queryset(
+            self.filter_queryset(selectors.claim_page_rows(user=request.user, with_json=as_json))
+        )
         if as_json:
             # PostgreSQL wrote each claim's JSON; it is embedded as it is, never parsed.
             return self.get_paginated_response([orjson.Fragment(row["json"]) for row in page])
@@ -176,10 +177,10 @@ class ForecastViewSet(
 
     def list(self, request, *args, **kwargs):
         """A page is found on the forecasts' keys, with their JSON on PostgreSQL (as claims)."""
-        forecasts = self.filter_queryset(selectors.forecasts_visible(user=request.user))
         today = timezone.localdate()
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
-        page = self.paginate_queryset(selectors.forecast_page_keys(forecasts, with_json=as_json, today=today))
+        rows = selectors.forecast_page_rows(user=request.user, with_json=as_json, today=today)
+        page = self.paginate_queryset(self.filter_queryset(rows))
         if as_json:
             return self.get_paginated_response([orjson.Fragment(row["json"]) for row in page])
         return self.get_paginated_response(forecast_representations([row["id"] for row in page], today=today))
