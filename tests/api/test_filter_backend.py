@@ -3,6 +3,7 @@
 import django_filters
 import pytest
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -139,3 +140,31 @@ def test_a_filter_whose_choices_depend_on_the_request_gets_a_new_form_class_each
     narrow = narrowed(ByRequest, frozenset({"claimant"}))
     first = narrow(data={}, queryset=Claim.objects.all())
     assert first.get_form_class() is not first.get_form_class()
+
+
+def test_the_topic_and_subject_tests_stay_right_inside_another_query():
+    """ClaimLinked writes its EXISTS around the row's claim column, which Django relabels when
+    the filtered queryset becomes a subquery (U0, U1...): the answers must not change."""
+    from claims.models import Forecast
+    from claims.selectors import filter_by_subject, filter_by_topic
+
+    topic = factories.make_topic("Ukraine")
+    about = factories.make_actor("Kremlin")
+    tagged = factories.make_forecast(claim_fields={"topics": [topic], "subjects": [about]})
+    factories.make_forecast()  # neither
+    forecasts = Forecast.objects.all()
+    for filtered in (
+        filter_by_topic(forecasts, topic.slug, claim="claim_id"),
+        filter_by_topic(forecasts, str(topic.pk), claim="claim_id"),
+        filter_by_subject(forecasts, about.pk, claim="claim_id"),
+    ):
+        assert list(filtered.values_list("pk", flat=True)) == [tagged.pk]
+        # As a subquery of claims (pk__in), and correlated to claims (Exists with OuterRef).
+        inner = Claim.objects.filter(pk__in=filtered.values("claim_id"))
+        assert list(inner.values_list("pk", flat=True)) == [tagged.claim_id]
+        correlated = Claim.objects.filter(Exists(filtered.filter(claim_id=OuterRef("pk"))))
+        assert list(correlated.values_list("pk", flat=True)) == [tagged.claim_id]
+    # On claims themselves, nested in a second level.
+    claims = filter_by_topic(Claim.objects.all(), topic.slug)
+    nested = Forecast.objects.filter(claim__in=Claim.objects.filter(pk__in=claims.values("pk")))
+    assert list(nested.values_list("pk", flat=True)) == [tagged.pk]
