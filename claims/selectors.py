@@ -39,11 +39,16 @@ def topic_list() -> QuerySet[Topic]:
     return Topic.objects.select_related("parent")
 
 
+def _visible(model, *, unpublished: bool) -> QuerySet:
+    """Claims, or forecasts by their own copy of their claim's review state (kept by the claim
+    services: a claimant's published forecasts with a status are then one index range, no
+    join): all of them, or the published ones."""
+    return model.objects.all() if unpublished else model.objects.filter(review_state=PUBLISHED)
+
+
 def claims_visible(*, user) -> QuerySet[Claim]:
     """Claims the user may see, nothing loaded beyond the claims (list pages: claim_page_keys)."""
-    if can_see_unpublished(user):
-        return Claim.objects.all()
-    return Claim.objects.filter(review_state=PUBLISHED)
+    return _visible(Claim, unpublished=can_see_unpublished(user))
 
 
 def claim_list(*, user) -> QuerySet[Claim]:
@@ -97,8 +102,7 @@ def claim_page_rows(*, user, with_json: bool = False) -> QuerySet:
 
 @functools.lru_cache(maxsize=4)
 def _claim_page_rows(unpublished: bool, with_json: bool) -> QuerySet:
-    claims = Claim.objects.all() if unpublished else Claim.objects.filter(review_state=PUBLISHED)
-    return claim_page_keys(claims, with_json=with_json)
+    return claim_page_keys(_visible(Claim, unpublished=unpublished), with_json=with_json)
 
 
 def claim_rows(ids: list[int]) -> tuple[list[dict], list[tuple], list[tuple]]:
@@ -203,11 +207,7 @@ def json_rows_available() -> bool:
 
 def forecasts_visible(*, user) -> QuerySet[Forecast]:
     """Forecasts the user may see, nothing loaded beyond them (list pages: forecast_page_keys)."""
-    if can_see_unpublished(user):
-        return Forecast.objects.all()
-    # The forecast's own copy of its claim's review state (kept by the claim services): a
-    # claimant's published forecasts with a status are then one index range, no join.
-    return Forecast.objects.filter(review_state=PUBLISHED)
+    return _visible(Forecast, unpublished=can_see_unpublished(user))
 
 
 def forecast_list(*, user) -> QuerySet[Forecast]:
@@ -241,8 +241,7 @@ def forecast_page_rows(*, user, with_json: bool = False, today=None) -> QuerySet
 
 @functools.lru_cache(maxsize=8)
 def _forecast_page_rows(unpublished: bool, with_json: bool, today) -> QuerySet:
-    forecasts = Forecast.objects.all() if unpublished else Forecast.objects.filter(review_state=PUBLISHED)
-    return forecast_page_keys(forecasts, with_json=with_json, today=today)
+    return forecast_page_keys(_visible(Forecast, unpublished=unpublished), with_json=with_json, today=today)
 
 
 # A forecast's own columns as the API shows them, in the representation's order.
