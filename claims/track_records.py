@@ -599,10 +599,15 @@ def _pk_in(model, keys: list) -> tuple[str, list]:
     """SQL for "the row's primary key is one of these", and its parameters. On PostgreSQL one
     array parameter, so the statement's text does not grow with the keys and fetch_prepared
     plans it once per connection (a lookup by primary key: the plan suits any keys); with one
-    placeholder per key psycopg also parsed the text again on every request. Elsewhere a list."""
+    placeholder per key psycopg also parsed the text again on every request. Elsewhere a list.
+
+    The array goes as its text ('{1,2,3}'), which PostgreSQL reads as an array of the key's
+    type: psycopg dumps a list in Python, key by key, and for the most prolific claimant's
+    four arrays (156 keys) that took 340 µs of CPU a statement against 123-159 µs as text (in
+    a loop on the EPYC of 2026-11-28)."""
     pk = connection.ops.quote_name(model._meta.pk.column)
     if connection.vendor == "postgresql":
-        return f"{pk} = ANY(%s)", [keys]
+        return f"{pk} = ANY(%s)", ["{" + ",".join(map(str, map(int, keys))) + "}"]
     return f"{pk} IN ({', '.join(['%s'] * len(keys))})", keys
 
 
