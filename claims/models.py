@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from config.db import JSONTextField
+from config.history import HistoricalRecords
 
 
 class ActorKind(models.TextChoices):

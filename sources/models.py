@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
+
+from config.history import HistoricalRecords
 
 QUOTE_CONTEXT = 32  # code points of prefix and suffix kept with every passage
 

@@ -101,7 +101,9 @@ def source_create(
         revision=1,
     )
     save_validated(_as_history_user(source, created_by))
-    source.authors.set(authors)
+    # add(), not set(): a new source has no links to compare against, and set() reads them first.
+    if authors:
+        source.authors.add(*authors)
     SourceRevision.objects.create(
         source=source,
         number=1,
