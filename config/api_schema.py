@@ -1,8 +1,15 @@
 """The OpenAPI contract: every operation documents its error responses and conditional headers."""
 
+from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+
+class SessionScheme(SpectacularSessionScheme):
+    """The project's session authentication (config.api), described as DRF's: a cookie."""
+
+    target_class = "config.api.SessionAuthentication"
 
 
 class ErrorSerializer(serializers.Serializer):
