@@ -77,7 +77,7 @@ class ConditionalRequestMixin:
             and isinstance(getattr(response, "data", None), dict | list)
         ):
             etag = self._etag_for(response.data)
-            held = _etag_list(request.headers.get("If-None-Match", ""))
+            held = _etag_list(request.META.get("HTTP_IF_NONE_MATCH", ""))
             if etag in held or "*" in held:
                 response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag

@@ -6,7 +6,15 @@ import contextlib
 
 import orjson
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, NotSupportedError, connection, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    NotSupportedError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 
 FEATURE_NOT_SUPPORTED = "0A000"  # PostgreSQL's SQLSTATE for "cached plan must not change result type"
 
@@ -57,19 +65,22 @@ def _column_names(cursor) -> list[str]:
 
 @contextlib.contextmanager
 def _prepared_cursor():
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    # The default connection of this thread, looked up once: each attribute read through
+    # django.db.connection looks it up again.
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
     from django.db.backends.postgresql.base import ServerBindingCursor  # imports psycopg
 
     # As Django's own connection.cursor() does.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw = ServerBindingCursor(db.connection)
+    cursor = db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
     with cursor:
         yield cursor
 
