@@ -2,6 +2,7 @@
 answer and headers as DRF's own class gives; a session still authenticates and still needs CSRF."""
 
 import pytest
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -72,7 +73,8 @@ def test_a_session_cookie_is_read_as_django_reads_it(db):
     editor = factories.make_user("edna", role=roles.EDITOR)
     client = Client()
     client.force_login(editor)
-    request = _django_request({"sessionid": client.cookies["sessionid"].value})
+    name = settings.SESSION_COOKIE_NAME
+    request = _django_request({name: client.cookies[name].value})
     request._dont_enforce_csrf_checks = True
     assert SessionAuthentication().authenticate(Request(request)) == (editor, None)
 
