@@ -7,6 +7,7 @@ from django import forms
 from django_filters import utils
 from django_filters.filters import QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import OrderingFilter as DRFOrderingFilter
 
 MAX_ID = 2**63 - 1
 
@@ -85,3 +86,23 @@ def narrowed(filterset_class, names: frozenset):
     subclass = type(filterset_class.__name__, bases, {"__module__": filterset_class.__module__})
     subclass.base_filters = filters
     return subclass
+
+
+class OrderingFilter(DRFOrderingFilter):
+    """DRF's ?ordering=, with the primary key as its last key when the client's ordering does
+    not name it, in the direction of the ordering's first key (so that -resolve_by is
+    resolve_by reversed). Without it rows that tie (two forecasts due the same day) came in any
+    order PostgreSQL found them, a different one on each page's statement, so numbered pages
+    repeated some rows and skipped others. The views' default orderings end with the id already.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        pk_names = {"pk", queryset.model._meta.pk.name}
+        if any(term.lstrip("-") in pk_names for term in ordering if isinstance(term, str)):
+            return ordering
+        first = ordering[0]
+        descending = isinstance(first, str) and first.startswith("-")
+        return [*ordering, "-pk" if descending else "pk"]

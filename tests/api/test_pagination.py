@@ -2,9 +2,11 @@
 
 import base64
 import datetime as dt
+import re
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from claims import services
@@ -200,3 +202,71 @@ def test_the_last_page_by_name(anon_client):
     _actors(5)
     body = anon_client.get("/api/v1/actors/", {"page_size": 2, "page": "last"}).json()
     assert (body["count"], [row["name"] for row in body["results"]]) == (5, ["Actor 004"])
+
+
+def _published_forecasts(n: int):
+    """n published forecasts of one claimant on one topic, their statements all matching "nord
+    stream", with resolve_by dates that repeat (so the forecasts' order needs its id tie-break)."""
+    claimant, topic = factories.make_actor("Prolific"), factories.make_topic("Energy")
+    passage = factories.make_passage()
+    for i in range(n):
+        factories.make_forecast(
+            published=True,
+            claim_fields={
+                "passage": passage,
+                "claimant": claimant,
+                "topics": [topic],
+                "statement": f"Nord Stream {'gas ' * (i % 3)}claim {i}",
+            },
+            made_on=dt.date(2025, 1, 1),
+            resolve_by=dt.date(2030, 1, 1 + i % 3),
+        )
+    return claimant, topic
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/claims/", {"topic": "energy", "review_state": "published"}),
+        ("/api/v1/claims/", {"search": "nord stream"}),
+        ("/api/v1/claims/", {"ordering": "id"}),
+        ("/api/v1/forecasts/", {"status": "open"}),
+        ("/api/v1/forecasts/", {"ordering": "-resolve_by"}),
+    ],
+)
+def test_numbered_pages_hold_the_rows_of_one_whole_page_in_its_order(anon_client, url, params):
+    """Past the first page the rows are read by their keys (config.api's _page_rows): pages 1-4
+    of three rows, end to end, are one page of all rows."""
+    claimant, _ = _published_forecasts(11)
+    params = {**params, "claimant": claimant.pk}
+    whole = anon_client.get(url, {**params, "page_size": 200}).json()["results"]
+    assert len(whole) == 11
+    pages = [anon_client.get(url, {**params, "page_size": 3, "page": n}).json() for n in (1, 2, 3, 4)]
+    assert [row for page in pages for row in page["results"]] == whole
+    assert {page["count"] for page in pages} == {11}
+    assert pages[-1]["next"] is None
+
+
+def test_a_later_page_computes_only_its_own_rows(anon_client, django_assert_num_queries):
+    """The OFFSET applies to the keys alone, in a subquery of the page's statement; the page's
+    rows (on PostgreSQL each row's JSON, in the same statement) are read for its keys only."""
+    claimant, _ = _published_forecasts(5)
+    # Elsewhere the rows' claims and topics are read in two more statements, by the page's ids.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3) as queries:
+        params = {"claimant": claimant.pk, "page_size": 2, "page": 2}
+        body = anon_client.get("/api/v1/forecasts/", params).json()
+    assert (body["count"], len(body["results"])) == (5, 2)
+    sql = queries.captured_queries[0]["sql"]
+    assert sql.count("OFFSET") == 1
+    keys = sql[sql.rindex(" IN (SELECT ") :]
+    assert "OFFSET 2" in keys, sql
+    assert re.search(r"\) ORDER BY [^()]+ LIMIT 2$", sql), sql
+
+
+@pytest.mark.parametrize(("ordering", "descending"), [("resolve_by", False), ("-resolve_by", True)])
+def test_a_client_ordering_ends_with_the_id_in_its_direction(anon_client, ordering, descending):
+    _published_forecasts(6)
+    rows = anon_client.get("/api/v1/forecasts/", {"ordering": ordering, "page_size": 200}).json()["results"]
+    keys = [(row["resolve_by"], row["id"]) for row in rows]
+    assert len(keys) == 6
+    assert keys == sorted(keys, reverse=descending)
