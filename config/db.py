@@ -24,9 +24,10 @@ def fetch_prepared(sql: str, params) -> tuple[list[str], list[tuple]]:
     request; return its column names and rows.
 
     Only for statements whose best plan does not depend on their parameters, such as a lookup
-    by primary key or a keyset page of an unfiltered list. After a few executions PostgreSQL
-    may keep one generic plan for every value, which would be wrong for a filter whose values
-    range from rare to common (a claimant with no forecasts or with 50,000).
+    by primary key, a keyset page of an unfiltered list, or a numbered page filtered only by a
+    view's plan_stable_filters. PostgreSQL plans each once, for every value
+    (plan_cache_mode=force_generic_plan in settings), which would be wrong for a filter whose
+    values range from rare to common in a way that changes the plan.
 
     Parameters are bound on the server (%s placeholders, as in Django's cursors), and psycopg
     prepares each statement on first use (prepare_threshold in settings; off with

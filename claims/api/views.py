@@ -96,6 +96,9 @@ class ClaimViewSet(
     search_vector = True
     ordering_fields = ["created_at", "id", "modified_at"]
     ordering = ["-created_at", "-id"]
+    # A numbered page filtered by these alone is planned once per connection (config.api): the
+    # generic plan was as fast as each topic's and state's own at a million claims.
+    plan_stable_filters = frozenset({"topic", "review_state"})
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -170,6 +173,9 @@ class ForecastViewSet(
     search_vector = True
     ordering_fields = ["resolve_by", "made_on", "probability", "id", "modified_at"]
     ordering = ["resolve_by", "id"]
+    # As on claims: the generic plan was as fast as each claimant's own, from 1 forecast to
+    # 49,637, for every status (each status is a statement of its own).
+    plan_stable_filters = frozenset({"claimant", "status"})
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

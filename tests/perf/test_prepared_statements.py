@@ -3,15 +3,17 @@
 import base64
 import datetime as dt
 import json
+import math
 from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import NotSupportedError, connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Claim
+from claims.models import Claim, Forecast
 from config.db import fetch_prepared
 from tests import factories
 
@@ -177,3 +179,67 @@ def test_a_cursor_beyond_any_id_answers_as_the_orm_does(corpus, anon_client, aft
         assert response.json() == anon_client.get(url).json()
     beyond = (after > 0) == (ordering == "id")
     assert (response.json()["results"] == []) == beyond
+
+
+def _numbered_pages(client, url: str) -> list[dict]:
+    """Every numbered page of a list, as the client receives them."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.json()
+        pages.append(response.json())
+        url = pages[-1]["next"]
+    return pages
+
+
+def _top_claimant() -> int:
+    return Forecast.objects.values("claimant").annotate(n=Count("id")).order_by("-n")[0]["claimant"]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/claims/", "topic=ukraine"),
+        ("/api/v1/claims/", "topic=ukraine&review_state=published"),
+        ("/api/v1/claims/", "review_state=draft"),
+        ("/api/v1/forecasts/", "claimant={claimant}&status=due"),
+        ("/api/v1/forecasts/", "claimant={claimant}&status=open"),
+        ("/api/v1/forecasts/", "claimant={claimant}"),
+        ("/api/v1/forecasts/", "status=borne_out"),
+    ],
+)
+@pytest.mark.parametrize("reader", ["anon_client", "editor_client"])
+def test_a_page_filtered_by_plan_stable_filters_is_prepared_and_answers_as_the_orm_does(
+    corpus, request, path, query, reader
+):
+    client = request.getfixturevalue(reader)
+    url = f"{path}?page_size=3&{query.format(claimant=_top_claimant())}"
+    prepared = _numbered_pages(client, url)
+    statements = _prepared("LIMIT 3")
+    assert statements, "the page's statement was not prepared"
+    assert [custom for _, _, custom in statements] == [0] * len(statements), "planned for its values"
+    with mock.patch("config.api._numbered_plan_is_stable", return_value=False):
+        planned = _numbered_pages(client, url)
+    assert prepared == planned
+    count = prepared[0]["count"]
+    assert len(prepared) == max(1, math.ceil(count / 3))
+    ids = [row["id"] for page in prepared for row in page["results"]]
+    assert len(set(ids)) == len(ids) == count
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/claims/", "claimant={claimant}"),
+        ("/api/v1/claims/", "topic=ukraine&search=stream"),
+        ("/api/v1/claims/", "topic=ukraine&ordering=id"),
+        ("/api/v1/forecasts/", "claimant={claimant}&probability_min=0.5"),
+        ("/api/v1/forecasts/", "claimant={claimant}&ordering=-probability"),
+        ("/api/v1/sources/", ""),
+    ],
+)
+def test_other_numbered_pages_are_planned_for_their_values(corpus, anon_client, path, query):
+    assert anon_client.get(f"{path}?page_size=3&{query.format(claimant=_top_claimant())}").status_code == 200
+    assert _prepared("LIMIT 3") == []
