@@ -66,13 +66,20 @@ class Db:
     def __init__(self):
         global _connection
         if _connection is None or _connection.closed:
-            _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)
+            # As the API's connection: statements are prepared on first use and PostgreSQL plans
+            # each once, for every value (config/settings.py).
+            _connection = psycopg.connect(
+                os.environ["FLOOR_DATABASE_URL"],
+                autocommit=True,
+                prepare_threshold=0,
+                options="-c plan_cache_mode=force_generic_plan",
+            )
         self.connection = _connection
         self.queries = 0
 
-    # psycopg prepares a statement on its fifth execution, and PostgreSQL may then plan it once
-    # for all parameters (a generic plan). That suits statements whose best plan does not depend
-    # on their parameters; prepare=False keeps the others planned for each request.
+    # A prepared statement gets one generic plan for all its parameters. That suits statements
+    # whose best plan does not depend on them, which the API prepares too; prepare=False keeps
+    # the others planned for each request, as the API plans them (its search, say).
     def all(self, sql, params=(), prepare=None):
         self.queries += 1
         return self.connection.execute(sql, params, prepare=prepare).fetchall()
@@ -142,6 +149,7 @@ def search(db, q, url):
             f"JOIN claims_claim c ON c.id = best.id {CLAIM_JOINS} "
             "ORDER BY best.rank DESC, best.created_at DESC, best.id DESC",
             [q["search"], q["search"], q["search"]],
+            prepare=False,  # as the API's: how many rows match decides the plan
         )
     )
     return _numbered(count, url, [dict(zip(CLAIM_KEYS, row, strict=True)) for row in rows])
@@ -188,9 +196,11 @@ def forecasts(db, q, url):
             "JOIN sources_passage p ON p.id = c.passage_id LEFT JOIN claims_actor a ON a.id = c.claimant_id "
             f"WHERE {where} ORDER BY f.resolve_by, f.id LIMIT {PAGE_SIZE}",
             [*params, *params],
-            # A claimant's forecasts range from none to 50,000: the generic plan took this page
-            # from 6.7 to 15.9 ms of machine CPU per request under load (2026-11-24).
-            prepare=False,
+            # The generic plan of a claimant's due forecasts or verdicts is as fast as each
+            # claimant's own, as the API's (EXPLAIN ANALYZE, 2026-11-28). With this statement's
+            # joins the open ones' is not (108 ms against 25 for the top claimant), so they are
+            # planned for their values.
+            prepare=status != "open",
         )
     )
     results = []
