@@ -77,16 +77,22 @@ class Db:
         self.connection = _connection
         self.queries = 0
 
-    # A prepared statement gets one generic plan for all its parameters. That suits statements
-    # whose best plan does not depend on them, which the API prepares too; prepare=False keeps
-    # the others planned for each request, as the API plans them (its search, say).
-    def all(self, sql, params=(), prepare=None):
+    # A statement gets one generic plan for all its parameters. That suits statements whose
+    # best plan does not depend on them, which the API prepares too; prepare=False has the
+    # others planned for their values on each request, as the API plans them (its search, say).
+    # Those are bound on the client, as Django binds the API's: force_generic_plan gives any
+    # statement sent with parameters a generic plan, prepared or not.
+    def _execute(self, sql, params, prepare):
         self.queries += 1
-        return self.connection.execute(sql, params, prepare=prepare).fetchall()
+        if prepare is False:
+            return psycopg.ClientCursor(self.connection).execute(sql, params)
+        return self.connection.execute(sql, params, prepare=prepare)
+
+    def all(self, sql, params=(), prepare=None):
+        return self._execute(sql, params, prepare).fetchall()
 
     def one(self, sql, params=(), prepare=None):
-        self.queries += 1
-        return self.connection.execute(sql, params, prepare=prepare).fetchone()
+        return self._execute(sql, params, prepare).fetchone()
 
 
 def _numbered(count: int, url: str, results: list) -> dict:

@@ -125,7 +125,9 @@ if IS_POSTGRES:
         # Those statements are chosen because one plan suits all their values, so PostgreSQL
         # plans them once, on first use. Left to choose, it kept planning a filtered page per
         # request (its generic plan's cost estimate was a little higher, its speed the same).
-        # Statements Django runs are not prepared, so this setting does not touch them.
+        # The setting gives any statement sent with parameters a generic plan, prepared or not;
+        # Django binds its parameters on the client, so its statements carry none and keep
+        # being planned for their values.
         _pg_options["options"] += " -c plan_cache_mode=force_generic_plan"
     # DATABASE_POOL_SIZE > 0 gives each process a psycopg connection pool (for threaded or ASGI
     # servers); a pool replaces persistent connections, so CONN_MAX_AGE must be 0.
