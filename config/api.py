@@ -210,8 +210,7 @@ def _numbered_plan_is_stable(request, view, queryset) -> bool:
 
     A view names a filter there only when PostgreSQL's generic plan for it was as fast as the
     plan made for each value, for rare and common values alike (EXPLAIN ANALYZE of both, at a
-    million claims): a claim's topic and review state, say, but not a claimant on the claims,
-    where an index on the claimant suits a rare one and the list's order a prolific one.
+    million claims). Filters not checked that way are planned per request.
     """
     stable = getattr(view, "plan_stable_filters", frozenset())
     return (

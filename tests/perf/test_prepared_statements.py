@@ -127,7 +127,7 @@ def corpus():
 
 
 def _pages(client, url: str) -> list[dict]:
-    """Every page of a cursor walk, as the client receives them."""
+    """Every page of a walk along the next links (cursor or numbered), as the client receives them."""
     pages = []
     while url:
         response = client.get(url)
@@ -181,17 +181,6 @@ def test_a_cursor_beyond_any_id_answers_as_the_orm_does(corpus, anon_client, aft
     assert (response.json()["results"] == []) == beyond
 
 
-def _numbered_pages(client, url: str) -> list[dict]:
-    """Every numbered page of a list, as the client receives them."""
-    pages = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.json()
-        pages.append(response.json())
-        url = pages[-1]["next"]
-    return pages
-
-
 def _top_claimant() -> int:
     return Forecast.objects.values("claimant").annotate(n=Count("id")).order_by("-n")[0]["claimant"]
 
@@ -215,12 +204,12 @@ def test_a_page_filtered_by_plan_stable_filters_is_prepared_and_answers_as_the_o
 ):
     client = request.getfixturevalue(reader)
     url = f"{path}?page_size=3&{query.format(claimant=_top_claimant())}"
-    prepared = _numbered_pages(client, url)
+    prepared = _pages(client, url)
     statements = _prepared("LIMIT 3")
     assert statements, "the page's statement was not prepared"
     assert [custom for _, _, custom in statements] == [0] * len(statements), "planned for its values"
     with mock.patch("config.api._numbered_plan_is_stable", return_value=False):
-        planned = _numbered_pages(client, url)
+        planned = _pages(client, url)
     assert prepared == planned
     count = prepared[0]["count"]
     assert len(prepared) == max(1, math.ceil(count / 3))
