@@ -192,10 +192,15 @@ def _plan_is_stable(request, page) -> bool:
 
     Dicts only: the prepared rows skip the ORM's per-field converters, which PostgreSQL's
     values() rows do not need (psycopg already loads aware datetimes)."""
+    return _preparable(request, page, PAGING_PARAMS)
+
+
+def _preparable(request, queryset, allowed_params) -> bool:
+    """A values() queryset on PostgreSQL, for a query string that names only allowed_params."""
     return (
-        connections[page.db].vendor == "postgresql"
-        and page._iterable_class is ValuesIterable
-        and request.query_params.keys() <= PAGING_PARAMS
+        connections[queryset.db].vendor == "postgresql"
+        and queryset._iterable_class is ValuesIterable
+        and request.query_params.keys() <= allowed_params
     )
 
 
@@ -213,12 +218,7 @@ def _numbered_plan_is_stable(request, view, queryset) -> bool:
     million claims). Filters not checked that way are planned per request.
     """
     stable = getattr(view, "plan_stable_filters", frozenset())
-    return (
-        bool(stable)
-        and connections[queryset.db].vendor == "postgresql"
-        and queryset._iterable_class is ValuesIterable
-        and request.query_params.keys() <= NUMBERED_PAGING_PARAMS | stable
-    )
+    return bool(stable) and _preparable(request, queryset, NUMBERED_PAGING_PARAMS | stable)
 
 
 def _prepared_rows(page) -> list[dict]:
