@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin
 from claims.models import Actor, Claim, Forecast, Topic, Verification
-from claims.selectors import filter_by_topic
+from claims.selectors import filter_by_topic, is_id_text
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID
 from sources.admin import SourceListFilter, changelist_without
@@ -174,7 +174,7 @@ class ForecastTopicFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        if not value.isdigit() or int(value) > MAX_ID:
+        if not is_id_text(value) or int(value) > MAX_ID:
             raise IncorrectLookupParameters(f"topic must be a topic's id, not {value!r}.")
         return filter_by_topic(queryset, value, claim="claim_id")
 

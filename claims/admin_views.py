@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from claims import scoring, services, track_records
 from claims.calibration_plot import calibration_svg
 from claims.models import Actor, Forecast, Topic, Verification
-from claims.selectors import forecast_filter_status
+from claims.selectors import forecast_filter_status, is_id_text
 from sources.models import Source
 
 FACT_CHECK_PERMISSION = "claims.add_verification"
@@ -137,7 +137,7 @@ def _queue_query(data) -> str:
     kept = QueryDict(mutable=True)
     for key in QUEUE_FILTERS:
         value = data.get(key, "")
-        if value.isdigit():
+        if is_id_text(value):
             kept[key] = value
     return kept.urlencode()
 
@@ -211,7 +211,7 @@ class DueQueueAdminMixin:
         _require(request, FACT_CHECK_PERMISSION, "record verdicts")
         forecast = get_object_or_404(
             Forecast.objects.select_related("claim", "claim__claimant", "claim__passage__source"),
-            pk=object_id if str(object_id).isdigit() else None,
+            pk=object_id if is_id_text(object_id) else None,
         )
         queue_query = _queue_query(
             QueryDict(request.POST.get("queue", "")) if request.method == "POST" else request.GET
@@ -322,7 +322,7 @@ class TrackRecordAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
-        if request.user.has_perm(SCORES_PERMISSION) and str(object_id).isdigit():
+        if request.user.has_perm(SCORES_PERMISSION) and is_id_text(object_id):
             actor = Actor.objects.filter(pk=object_id).first()
             if actor is not None:
                 record = track_records.actor_track_record(actor_id=actor.pk, user=request.user)

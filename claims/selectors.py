@@ -328,6 +328,13 @@ def _forecast_json_expression() -> str:
     )"""
 
 
+def is_id_text(value) -> bool:
+    """Whether a value from an address or a query string is written as an id: ASCII digits only.
+    str.isdigit() also accepts "²", which int() refuses (a 500), and other scripts' digits."""
+    value = str(value)
+    return value.isascii() and value.isdigit()
+
+
 def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QuerySet:
     """Rows whose claim has the topic (an id or a slug).
 
@@ -338,7 +345,7 @@ def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QueryS
     reads the topic's claims from the (topic_id, claim_id) index in claim order (a capped count
     at a million claims: 11 ms to 3 ms); joined to the topics by slug, it scanned every link.
     """
-    if value.isdigit():
+    if is_id_text(value):
         topic_sql, params = "%s", [int(value)]
     else:
         topic_sql, params = f"({_topic_id_by_slug_sql()})", [value]

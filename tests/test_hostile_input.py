@@ -7,6 +7,7 @@ import json
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 
 from sources.models import Passage
 from tests import factories
@@ -112,3 +113,49 @@ def test_oversized_body_outside_the_api_is_a_plain_413(client, db):
     response = client.generic("POST", "/admin/login/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     assert b"The request body is too large" in response.content
+
+
+# Characters Python's str.isdigit() accepts: "²" is one int() refuses, "٣" (Arabic-Indic three)
+# one it reads as 3. Ids in addresses and query strings are ASCII digits; anything else is not an id.
+SUPERSCRIPT_TWO = "²"
+
+
+def _arabic_indic(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/forecasts/"])
+def test_a_topic_in_other_digits_is_a_slug_that_matches_nothing(anon_client, db, path):
+    topic = factories.make_topic("Energy")
+    forecast = factories.make_forecast(published=True)
+    forecast.claim.topics.add(topic)
+    assert anon_client.get(f"{path}?topic={topic.pk}").json()["count"] == 1
+    for value in (SUPERSCRIPT_TWO, _arabic_indic(topic.pk)):
+        response = anon_client.get(path, {"topic": value})
+        assert response.status_code == HTTPStatus.OK, response.content
+        assert response.json()["results"] == []
+
+
+@pytest.fixture
+def superuser_client(db):
+    client = Client()
+    client.force_login(factories.make_user("root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (f"/admin/claims/forecast/?topic={SUPERSCRIPT_TWO}", HTTPStatus.OK),
+        (f"/admin/claims/forecast/due/?topic={SUPERSCRIPT_TWO}", HTTPStatus.OK),
+        (f"/admin/claims/forecast/{SUPERSCRIPT_TWO}/verify/", HTTPStatus.NOT_FOUND),
+        # The admin's own answer for a row that does not exist: back to the list, with a message.
+        (f"/admin/claims/actor/{SUPERSCRIPT_TWO}/change/", HTTPStatus.FOUND),
+        ("/admin/claims/actor/99999999999999999999999/change/", HTTPStatus.FOUND),
+        ("/admin/claims/forecast/99999999999999999999999/verify/", HTTPStatus.NOT_FOUND),
+    ],
+)
+def test_admin_addresses_with_other_digits_are_not_500(superuser_client, path, expected):
+    assert superuser_client.get(path).status_code == expected
+    # As for any other value that is not an id.
+    assert superuser_client.get(path.replace(SUPERSCRIPT_TWO, "abc")).status_code == expected
