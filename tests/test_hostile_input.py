@@ -136,6 +136,17 @@ def test_a_topic_in_other_digits_is_a_slug_that_matches_nothing(anon_client, db,
         assert response.json()["results"] == []
 
 
+@pytest.mark.parametrize("path", ["/api/v1/claims/", "/api/v1/forecasts/"])
+def test_a_topic_id_no_column_holds_matches_nothing_without_reading_the_table(
+    anon_client, db, path, django_assert_num_queries
+):
+    factories.make_forecast(published=True)
+    with django_assert_num_queries(0):
+        response = anon_client.get(path, {"topic": "99999999999999999999", "review_state": "published"})
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["results"] == []
+
+
 @pytest.fixture
 def superuser_client(db):
     client = Client()
