@@ -9,9 +9,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin
 from claims.models import Actor, Claim, Forecast, Topic, Verification
-from claims.selectors import filter_by_topic, is_id_text
+from claims.selectors import filter_by_topic
 from config.admin_services import ServiceAdminMixin
-from config.filters import MAX_ID
+from config.filters import MAX_ID, is_id_text
 from sources.admin import SourceListFilter, changelist_without
 
 

@@ -21,7 +21,8 @@ from django.utils.safestring import mark_safe
 from claims import scoring, services, track_records
 from claims.calibration_plot import calibration_svg
 from claims.models import Actor, Forecast, Topic, Verification
-from claims.selectors import forecast_filter_status, is_id_text
+from claims.selectors import forecast_filter_status
+from config.filters import is_id_text
 from sources.models import Source
 
 FACT_CHECK_PERMISSION = "claims.add_verification"

@@ -9,7 +9,7 @@ from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Lower
 
 from claims.models import Actor, Claim, Forecast, Topic, Verification
-from config.filters import MAX_ID
+from config.filters import MAX_ID, is_id_text
 
 PUBLISHED = Claim.ReviewState.PUBLISHED
 
@@ -327,13 +327,6 @@ def _forecast_json_expression() -> str:
         )::text
         FROM {table_sql(Claim)} c WHERE c.id = {forecast}.claim_id
     )"""
-
-
-def is_id_text(value) -> bool:
-    """Whether a value from an address or a query string is written as an id: ASCII digits only.
-    str.isdigit() also accepts "²", which int() refuses (a 500), and other scripts' digits."""
-    value = str(value)
-    return value.isascii() and value.isdigit()
 
 
 def filter_by_topic(queryset: QuerySet, value: str, claim: str = "pk") -> QuerySet:

@@ -12,6 +12,13 @@ from rest_framework.filters import OrderingFilter as DRFOrderingFilter
 MAX_ID = 2**63 - 1
 
 
+def is_id_text(value) -> bool:
+    """Whether a value from an address or a query string is written as an id: ASCII digits only.
+    str.isdigit() also accepts "²", which int() refuses (a 500), and other scripts' digits."""
+    value = str(value)
+    return value.isascii() and value.isdigit()
+
+
 class IdField(forms.IntegerField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

@@ -1,39 +1,21 @@
 """Statements PostgreSQL keeps planned: which ones are prepared, and that they answer as before."""
 
 import base64
-import datetime as dt
 import json
 import math
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from claims.models import Claim, Forecast
+from claims.models import Claim
 from config.db import fetch_prepared
 from tests import factories
+from tests.perf.helpers import postgres_only, prepared_statements, top_claimant, walk
 
 pytestmark = pytest.mark.django_db
-
-postgres_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="prepared statements are PostgreSQL's",
-)
-
-
-def _prepared(fragment: str) -> list[tuple[str, int, int]]:
-    """This connection's prepared statements containing the fragment: (statement, generic, custom plans)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
-            "WHERE statement LIKE %s",
-            [f"%{fragment}%"],
-        )
-        return cursor.fetchall()
 
 
 @postgres_only
@@ -43,7 +25,7 @@ def test_a_statement_is_prepared_on_first_use_and_still_counted():
         for value in (1, 2, 3):
             assert fetch_prepared(sql, [value]) == (["answer"], [(value + 1,)])
     assert len(queries) == 3
-    [(statement, generic, custom)] = _prepared("prepared-marker")
+    [(statement, generic, custom)] = prepared_statements("prepared-marker")
     assert "$1" in statement
     assert generic + custom == 3
 
@@ -59,7 +41,7 @@ def test_column_names_are_the_statements_own_in_order():
 def test_prepared_statements_can_be_turned_off(monkeypatch):
     monkeypatch.setattr(connection.connection, "prepare_threshold", None)
     assert fetch_prepared("SELECT %s::int /* unprepared-marker */", [7])[1] == [(7,)]
-    assert _prepared("unprepared-marker") == []
+    assert prepared_statements("unprepared-marker") == []
 
 
 @postgres_only
@@ -118,23 +100,7 @@ def test_a_source_detail_is_prepared(anon_client):
     source = factories.make_source()
     for _ in range(2):
         assert anon_client.get(f"/api/v1/sources/{source.pk}/").status_code == 200
-    assert len(_prepared('FROM "sources_source" s')) == 1
-
-
-@pytest.fixture
-def corpus():
-    call_command("generate_corpus", claims=150, no_progress=True, verbosity=0, today=dt.date(2026, 6, 1))
-
-
-def _pages(client, url: str) -> list[dict]:
-    """Every page of a walk along the next links (cursor or numbered), as the client receives them."""
-    pages = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200, response.json()
-        pages.append(response.json())
-        url = pages[-1]["next"]
-    return pages
+    assert len(prepared_statements('FROM "sources_source" s')) == 1
 
 
 @postgres_only
@@ -146,10 +112,10 @@ def test_an_unfiltered_keyset_walk_is_prepared_and_answers_as_the_orm_does(
 ):
     client = request.getfixturevalue(reader)
     url = f"{path}?pagination=cursor&page_size=7&ordering={ordering}"
-    prepared = _pages(client, url)
-    assert _prepared("LIMIT 8"), "the page's statement was not prepared"
+    prepared = walk(client, url)
+    assert prepared_statements("LIMIT 8"), "the page's statement was not prepared"
     with mock.patch("config.api._plan_is_stable", return_value=False):
-        planned = _pages(client, url)
+        planned = walk(client, url)
     assert prepared == planned
     assert len(prepared) > 3
     ids = [row["id"] for page in prepared for row in page["results"]]
@@ -165,7 +131,7 @@ def test_a_filtered_keyset_page_is_planned_for_its_values(corpus, anon_client, q
     claimant = Claim.objects.exclude(claimant=None).values_list("claimant", flat=True).first()
     url = f"/api/v1/claims/?pagination=cursor&page_size=9&{query.format(claimant=claimant)}"
     assert anon_client.get(url).status_code == 200
-    assert _prepared("LIMIT 10") == []
+    assert prepared_statements("LIMIT 10") == []
 
 
 @pytest.mark.parametrize("after", [2**70, 2**63, 2**63 - 1, -5])
@@ -179,10 +145,6 @@ def test_a_cursor_beyond_any_id_answers_as_the_orm_does(corpus, anon_client, aft
         assert response.json() == anon_client.get(url).json()
     beyond = (after > 0) == (ordering == "id")
     assert (response.json()["results"] == []) == beyond
-
-
-def _top_claimant() -> int:
-    return Forecast.objects.values("claimant").annotate(n=Count("id")).order_by("-n")[0]["claimant"]
 
 
 @postgres_only
@@ -203,13 +165,13 @@ def test_a_page_filtered_by_plan_stable_filters_is_prepared_and_answers_as_the_o
     corpus, request, path, query, reader
 ):
     client = request.getfixturevalue(reader)
-    url = f"{path}?page_size=3&{query.format(claimant=_top_claimant())}"
-    prepared = _pages(client, url)
-    statements = _prepared("LIMIT 3")
+    url = f"{path}?page_size=3&{query.format(claimant=top_claimant())}"
+    prepared = walk(client, url)
+    statements = prepared_statements("LIMIT 3")
     assert statements, "the page's statement was not prepared"
     assert [custom for _, _, custom in statements] == [0] * len(statements), "planned for its values"
     with mock.patch("config.api._numbered_plan_is_stable", return_value=False):
-        planned = _pages(client, url)
+        planned = walk(client, url)
     assert prepared == planned
     count = prepared[0]["count"]
     assert len(prepared) == max(1, math.ceil(count / 3))
@@ -230,5 +192,5 @@ def test_a_page_filtered_by_plan_stable_filters_is_prepared_and_answers_as_the_o
     ],
 )
 def test_other_numbered_pages_are_planned_for_their_values(corpus, anon_client, path, query):
-    assert anon_client.get(f"{path}?page_size=3&{query.format(claimant=_top_claimant())}").status_code == 200
-    assert _prepared("LIMIT 3") == []
+    assert anon_client.get(f"{path}?page_size=3&{query.format(claimant=top_claimant())}").status_code == 200
+    assert prepared_statements("LIMIT 3") == []
