@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import DataError, IntegrityError, OperationalError, connections
 from django.db.models import ProtectedError, Q
@@ -35,6 +36,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework_csv.renderers import PaginatedCSVRenderer as _PaginatedCSVRenderer
 
 from config.db import fetch_prepared
+from config.filters import is_id_text
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ class _CappedCountPaginator(DjangoPaginator):
 
     def __init__(self, *args, prepared: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.prepared = prepared  # run the page's statement prepared (see _numbered_plan_is_stable)
+        self.prepared = prepared  # run the page's statement prepared (see numbered_plan_is_stable)
+        self.statement = None  # the prepared statement a page ran: (sql, params)
 
     def _capped(self):
         # Without the ordering and annotations (a search rank, say), which a count does not need
@@ -83,28 +86,55 @@ class _CappedCountPaginator(DjangoPaginator):
         if "count" in self.__dict__ or not self._counts_with_page():
             return super().page(number)
         number = self._validate_number(number, math.inf)  # a whole number from 1; the count comes later
-        bottom = (number - 1) * self.per_page
-        if bottom > COUNT_CAP:  # past the rows a count covers: the count alone says there is no such page
+        page = self._counted_page(number)
+        if page is None:
             return super().page(number)
-        try:
-            sql, params = self._capped().query.get_compiler(self.object_list.db).as_sql()
-        except EmptyResultSet:  # a condition no row can meet: the ORM's own count answers 0
-            return super().page(number)
-        counted = self.object_list.annotate(
-            **{self.COUNT_COLUMN: RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params)}
-        )
-        page = self._page_rows(counted, bottom)
-        rows = _prepared_rows(page) if self.prepared else list(page)
-        if not rows:  # an empty first page means nothing matched; past it, count as Django does
+        if self.prepared:
+            self.statement = _compiled(page)
+            rows = fetch_dicts(self.statement) if self.statement else []
+        else:
+            rows = list(page)
+        page = self.page_of(rows, number)
+        return super().page(number) if page is None else page
+
+    def page_statement(self, number: int) -> tuple[str, list] | None:
+        """The statement page(number) would run prepared, compiled but not run; None where
+        page() would not run one (config.page_statements)."""
+        if not self._counts_with_page():
+            return None
+        page = self._counted_page(number)
+        return None if page is None else _compiled(page)
+
+    def page_of(self, rows: list, number: int):
+        """The page of the rows the page's statement returned, each with the capped count; None
+        for no rows past the first page, where the count must come first, as Django's does."""
+        if not rows:  # an empty first page means nothing matched
             if number > 1:
-                return super().page(number)
+                return None
             self.count = 0
         else:
             self.count = self._take_count(rows)
+        bottom = (number - 1) * self.per_page
         number = self.validate_number(number)
         # As Django's paginator cuts a page at the count, here the capped one.
         rows = rows[: max(0, self.count - bottom)]
         return self._get_page(rows, number, self)
+
+    def _counted_page(self, number: int):
+        """The page's queryset with the capped count in a column; None past the rows a count
+        covers (the count alone says there is no such page) or for a condition no row can meet
+        (the ORM's own count answers 0)."""
+        bottom = (number - 1) * self.per_page
+        if bottom > COUNT_CAP:
+            return None
+        try:
+            sql, params = self._capped().query.get_compiler(self.object_list.db).as_sql()
+        except EmptyResultSet:
+            return None
+        counted = self.object_list.annotate(
+            **{self.COUNT_COLUMN: RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params)}
+        )
+        return self._page_rows(counted, bottom)
 
     def _page_rows(self, counted, bottom: int):
         """The page's rows. Past the first page, its keys are found first and only its rows are
@@ -152,12 +182,33 @@ class PageNumberCappedPagination(PageNumberPagination):
     prepared = False
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.prepared = _numbered_plan_is_stable(request, view, queryset)
+        self.prepared = numbered_plan_is_stable(request, view, queryset)
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, object_list, per_page):
         """DRF makes the paginator through this; it is told whether to prepare the page."""
         return _CappedCountPaginator(object_list, per_page, prepared=self.prepared)
+
+    def paginate_statement(self, request, statement: tuple[str, list], number: int, page_size: int):
+        """The page a statement compiled before for this page's shape returns (config.page_statements):
+        what paginate_queryset answers, or None where the page needs the queryset (no rows past
+        page 1, a page past the count), which paginate_queryset then answers or refuses."""
+        paginator = _CappedCountPaginator(None, page_size, prepared=True)
+        paginator.statement = statement
+        try:
+            page = paginator.page_of(fetch_dicts(statement), number)
+        except InvalidPage:
+            return None
+        if page is None:
+            return None
+        self.request, self.page = request, page
+        return list(page)
+
+    @property
+    def statement(self) -> tuple[str, list] | None:
+        """The prepared statement the page ran, if it ran one."""
+        page = getattr(self, "page", None)
+        return getattr(getattr(page, "paginator", None), "statement", None)
 
     def get_paginated_response(self, data):
         count = self.page.paginator.count
@@ -208,7 +259,7 @@ def _preparable(request, queryset, allowed_params) -> bool:
 NUMBERED_PAGING_PARAMS = frozenset({"page", "page_size", "pagination", "format"})
 
 
-def _numbered_plan_is_stable(request, view, queryset) -> bool:
+def numbered_plan_is_stable(request, view, queryset) -> bool:
     """Whether a numbered page's best plan is the same for every value of the filters the
     request names: each is one of the view's `plan_stable_filters`, and the page is in the
     view's default ordering (no ?ordering=, no search), read as dicts, on PostgreSQL.
@@ -225,11 +276,23 @@ def _prepared_rows(page) -> list[dict]:
     """The rows of a values() queryset, from a prepared statement: the deep keyset page of the
     unfiltered claim list went from 1.9 to 1.3 ms at a million claims, its planning (~0.5 ms)
     done once per connection instead of once per request."""
+    statement = _compiled(page)
+    return fetch_dicts(statement) if statement else []
+
+
+def _compiled(queryset) -> tuple[str, list] | None:
+    """The queryset's statement, or None for a condition no row can meet (e.g. a cursor past
+    the largest id)."""
     try:
-        sql, params = page.query.get_compiler(page.db).as_sql()
-    except EmptyResultSet:  # a condition no row can meet, e.g. a cursor past the largest id
-        return []
-    names, rows = fetch_prepared(sql, params)
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def fetch_dicts(statement: tuple[str, list]) -> list[dict]:
+    """The rows of a prepared statement (config.db.fetch_prepared) as dicts by column name."""
+    names, rows = fetch_prepared(*statement)
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
@@ -360,6 +423,39 @@ class Pagination(BasePagination):
         _page_size(request)  # the same message for a bad page_size in both modes
         self.delegate = KeysetPagination() if self._uses_cursor(request) else PageNumberCappedPagination()
         return self.delegate.paginate_queryset(queryset, request, view)
+
+    def numbered_page(self, request) -> tuple[int, int] | None:
+        """The number and size of the numbered page the request asks for, where its statement
+        can be compiled alone (page_statement); None for a cursor page, ?page=last, a page past
+        the counted rows, or a page number or size that is not valid (paginate_queryset then
+        answers or refuses it)."""
+        params = request.query_params
+        raw_number = params.get("page") or "1"
+        if params.get("pagination", "page") not in ("", "page") or not is_id_text(raw_number):
+            return None
+        try:
+            _page_size(request)
+        except exceptions.ValidationError:
+            return None
+        number, page_size = int(raw_number), PageNumberCappedPagination().get_page_size(request)
+        if number < 1 or (number - 1) * page_size > COUNT_CAP:
+            return None
+        return number, page_size
+
+    @staticmethod
+    def page_statement(queryset, number: int, page_size: int) -> tuple[str, list] | None:
+        """The prepared statement of a numbered page of the queryset, compiled, not run."""
+        return _CappedCountPaginator(queryset, page_size, prepared=True).page_statement(number)
+
+    def paginate_statement(self, request, statement: tuple[str, list], number: int, page_size: int):
+        """A numbered page from a statement compiled before (PageNumberCappedPagination)."""
+        self.delegate = PageNumberCappedPagination()
+        return self.delegate.paginate_statement(request, statement, number, page_size)
+
+    @property
+    def statement(self) -> tuple[str, list] | None:
+        """The prepared statement a numbered page ran, if it ran one."""
+        return getattr(getattr(self, "delegate", None), "statement", None)
 
     def get_paginated_response(self, data):
         return self.delegate.get_paginated_response(data)

@@ -95,6 +95,16 @@ def narrowed(filterset_class, names: frozenset):
     return subclass
 
 
+@functools.lru_cache(maxsize=1024)
+def narrowed_form_class(filterset_class, names: frozenset):
+    """The form that validates the named filters, the class FilterBackend's FilterSet uses;
+    None when a filter's field depends on the request, and is built for each."""
+    subclass = narrowed(filterset_class, names)
+    if not issubclass(subclass, _FormClassOnce):
+        return None
+    return subclass().get_form_class()
+
+
 class OrderingFilter(DRFOrderingFilter):
     """DRF's ?ordering=, with the primary key as its last key when the client's ordering does
     not name it, in the direction of the ordering's first key (so that -resolve_by is

@@ -5,7 +5,14 @@ from rest_framework.test import APIClient
 
 from claims import roles
 from claims.management.commands.create_token import issue_token
+from config import page_statements
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _no_page_statements_kept():
+    """Each test starts without the page statements an earlier one kept (config.page_statements)."""
+    page_statements.forget_all()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.permissions import PublicReadRoleWrite
 from config.api_views import ConditionalRequestMixin, WriteThroughServiceMixin
 from config.filters import FilterBackend
+from config.page_statements import PageStatementMixin
 
 
 class ActorViewSet(
@@ -79,6 +80,7 @@ class TopicViewSet(ConditionalRequestMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ClaimViewSet(
+    PageStatementMixin,
     WriteThroughServiceMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -108,8 +110,9 @@ class ClaimViewSet(
         """A page is found on the claims' own columns; on PostgreSQL the same query writes each
         claim's JSON, elsewhere (and for CSV) it is represented from plain rows."""
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
-        page = self.paginate_queryset(
-            self.filter_queryset(selectors.claim_page_rows(user=request.user, with_json=as_json))
+        unpublished = selectors.can_see_unpublished(request.user)
+        page = self.filter_and_paginate(
+            selectors.claim_page_rows(user=request.user, with_json=as_json), rows_key=(unpublished, as_json)
         )
         if as_json:
             # PostgreSQL wrote each claim's JSON; it is embedded as it is, never parsed.
@@ -156,6 +159,7 @@ class ClaimViewSet(
 
 
 class ForecastViewSet(
+    PageStatementMixin,
     WriteThroughServiceMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -186,7 +190,8 @@ class ForecastViewSet(
         today = timezone.localdate()
         as_json = isinstance(request.accepted_renderer, ORJSONRenderer) and selectors.json_rows_available()
         rows = selectors.forecast_page_rows(user=request.user, with_json=as_json, today=today)
-        page = self.paginate_queryset(self.filter_queryset(rows))
+        unpublished = selectors.can_see_unpublished(request.user)
+        page = self.filter_and_paginate(rows, rows_key=(unpublished, as_json, today))
         if as_json:
             return self.get_paginated_response([orjson.Fragment(row["json"]) for row in page])
         return self.get_paginated_response(forecast_representations([row["id"] for row in page], today=today))

@@ -1,5 +1,8 @@
 """Helpers for the tests of statements PostgreSQL keeps planned."""
 
+import contextlib
+from unittest import mock
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -37,3 +40,13 @@ def walk(client, url: str) -> list[dict]:
 
 def top_claimant() -> int:
     return Forecast.objects.values("claimant").annotate(n=Count("id")).order_by("-n")[0]["claimant"]
+
+
+@contextlib.contextmanager
+def planned_per_request():
+    """Pages as the ORM builds them on each request: neither prepared nor kept by shape."""
+    with (
+        mock.patch("config.api.numbered_plan_is_stable", return_value=False),
+        mock.patch("config.page_statements.shape", return_value=None),
+    ):
+        yield

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Claim
 from config.db import fetch_prepared
 from tests import factories
-from tests.perf.helpers import postgres_only, prepared_statements, top_claimant, walk
+from tests.perf.helpers import planned_per_request, postgres_only, prepared_statements, top_claimant, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_a_page_filtered_by_plan_stable_filters_is_prepared_and_answers_as_the_o
     statements = prepared_statements("LIMIT 3")
     assert statements, "the page's statement was not prepared"
     assert [custom for _, _, custom in statements] == [0] * len(statements), "planned for its values"
-    with mock.patch("config.api._numbered_plan_is_stable", return_value=False):
+    with planned_per_request():
         planned = walk(client, url)
     assert prepared == planned
     count = prepared[0]["count"]
