@@ -105,6 +105,36 @@ def narrowed_form_class(filterset_class, names: frozenset):
     return subclass().get_form_class()
 
 
+def clean_filters(form_class, data) -> dict | None:
+    """The values the form (narrowed_form_class) would clean from the query string, each field
+    cleaning its own value as the form does; None when one is not valid, or when the form
+    cleans more than field by field. Without the form: a form deep-copies its fields (a
+    choice field with its choices) for each instance, 0.2 ms of a forecast page's 1.3 ms of
+    Python. Fields are not changed by cleaning, so the class's own are shared."""
+    if not _cleans_field_by_field(form_class):
+        return None
+    cleaned = {}
+    for name, field in form_class.base_fields.items():
+        try:
+            cleaned[name] = field.clean(field.widget.value_from_datadict(data, {}, name))
+        except forms.ValidationError:
+            return None
+    return cleaned
+
+
+@functools.cache
+def _cleans_field_by_field(form_class) -> bool:
+    """No form-wide clean() or clean_<field>() of its own, no disabled or file fields."""
+    return (
+        form_class.clean is forms.Form.clean
+        and form_class._post_clean is forms.Form._post_clean
+        and not any(hasattr(form_class, f"clean_{name}") for name in form_class.base_fields)
+        and not any(
+            field.disabled or isinstance(field, forms.FileField) for field in form_class.base_fields.values()
+        )
+    )
+
+
 class OrderingFilter(DRFOrderingFilter):
     """DRF's ?ordering=, with the primary key as its last key when the client's ordering does
     not name it, in the direction of the ordering's first key (so that -resolve_by is

@@ -35,7 +35,7 @@ from typing import NamedTuple
 from django_filters.constants import EMPTY_VALUES
 
 from config.api import Pagination, numbered_plan_is_stable
-from config.filters import MAX_ID, is_id_text, narrowed_form_class
+from config.filters import MAX_ID, clean_filters, is_id_text, narrowed_form_class
 
 # Shapes kept by each process; the oldest kept is forgotten first. A shape costs a statement's
 # text (~3 KB for a forecast page) and its parameters.
@@ -127,16 +127,14 @@ def shape(view, request, rows, rows_key) -> Shape | None:
     parts, values, stand_ins = [], {}, {}
     if names:
         form_class = narrowed_form_class(filterset_class, names)
-        if form_class is None:
-            return None
-        form = form_class(data=params)
-        if not form.is_valid():
+        cleaned = None if form_class is None else clean_filters(form_class, params)
+        if cleaned is None:
             return None
         for name in sorted(names):
-            value = form.cleaned_data[name]
+            value = cleaned[name]
             if value in EMPTY_VALUES:
                 parts.append((name, "empty"))
-            elif hasattr(form.fields[name], "choices"):
+            elif hasattr(form_class.base_fields[name], "choices"):
                 parts.append((name, "choice", tuple(value) if isinstance(value, list) else value))
             else:
                 kind = _kind(value)
@@ -170,11 +168,9 @@ def template_for(view, rows, page: Shape, statement: tuple[str, list]) -> Templa
     stand_in_request = _WithQuery(request, query)
     stand_ins = {}
     if page.values:  # the stand-ins as the filters receive them, of the same kinds as the request's
-        form = narrowed_form_class(view.filterset_class, frozenset(page.values))(data=query)
-        if not form.is_valid():
-            return NOT_KEPT
-        stand_ins = {name: form.cleaned_data[name] for name in page.values}
-        if any(_kind(stand_ins[name]) != _kind(page.values[name]) for name in page.values):
+        form_class = narrowed_form_class(view.filterset_class, frozenset(page.values))
+        stand_ins = clean_filters(form_class, query)
+        if stand_ins is None or any(_kind(stand_ins[n]) != _kind(page.values[n]) for n in page.values):
             return NOT_KEPT
     view.request = stand_in_request
     try:

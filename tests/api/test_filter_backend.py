@@ -10,9 +10,9 @@ from rest_framework.test import APIRequestFactory
 
 import sources.filters  # noqa: F401 - registers the sources' FilterSets for the check below
 from claims.api.views import ClaimViewSet
-from claims.filters import ClaimFilter
+from claims.filters import ClaimFilter, ForecastFilter
 from claims.models import Claim
-from config.filters import FilterBackend, narrowed
+from config.filters import FilterBackend, clean_filters, narrowed, narrowed_form_class
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,44 @@ def test_the_topic_and_subject_tests_stay_right_inside_another_query():
     claims = filter_by_topic(Claim.objects.all(), topic.slug)
     nested = Forecast.objects.filter(claim__in=Claim.objects.filter(pk__in=claims.values("pk")))
     assert list(nested.values_list("pk", flat=True)) == [tagged.pk]
+
+
+FORECAST_QUERIES = [
+    "claimant=5&status=due",
+    "claimant=05&status=open",
+    "claimant= 7 &status=borne_out",
+    "claimant=0",
+    "claimant=abc",
+    "claimant=99999999999999999999999",
+    "claimant=&status=",
+    "claimant=3&claimant=4",
+    "status=maybe",
+    "topic=ukraine&lexicon=ipcc",
+    "topic=%20ukraine%20",
+    "topic=%00",
+    "probability_min=0.5&resolve_by_after=2026-01-01",
+    "probability_min=NaN",
+    "resolve_by_before=9999-99-99",
+    "modified_since=2026-11-28T10:00:00Z",
+]
+
+
+@pytest.mark.parametrize(
+    ("filterset", "query"),
+    [
+        *((ForecastFilter, query) for query in FORECAST_QUERIES),
+        (ClaimFilter, "review_state=published&review_state=draft&topic=1"),
+        (ClaimFilter, "review_state=published&review_state=bogus"),
+        (ClaimFilter, "kind=forecast&kind=assertion&claimant=2&source=3"),
+        (ClaimFilter, "subject=-1"),
+    ],
+)
+def test_filters_cleaned_field_by_field_are_the_forms_values(filterset, query):
+    """config.filters.clean_filters, which the kept page statements validate with, against
+    the form django-filter validates with: the same values, and None where the form refuses."""
+    data = QueryDict(query)
+    names = frozenset(data.keys() & filterset.base_filters.keys())
+    form_class = narrowed_form_class(filterset, names)
+    form = form_class(data=data)
+    expected = form.cleaned_data if form.is_valid() else None
+    assert clean_filters(form_class, data) == expected
