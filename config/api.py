@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import DataError, IntegrityError, OperationalError, connections
-from django.db.models import ProtectedError, Q
+from django.db.models import BooleanField, ProtectedError, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable
 from django.http import Http404
@@ -148,6 +148,15 @@ class _CappedCountPaginator(DjangoPaginator):
             return counted[: self.per_page]
         keys = self.object_list.values("pk")[bottom : bottom + self.per_page]
         sql, params = keys.query.get_compiler(self.object_list.db).as_sql()
+        connection = connections[self.object_list.db]
+        if connection.vendor == "postgresql":
+            # The keys as an array, found once. As `id IN (keys)` the generic plan of a prepared
+            # page ran the keys' subquery again for each row it tried: the top claimant's due
+            # forecasts, page 5, took 18.8 ms of execution planned once, 4.6 ms planned for
+            # its values (EXPLAIN ANALYZE, 2026-11-28).
+            meta, quote = self.object_list.model._meta, connection.ops.quote_name
+            in_page = f"{quote(meta.db_table)}.{quote(meta.pk.column)} = ANY(ARRAY({sql}))"
+            return counted.filter(RawSQL(in_page, params, output_field=BooleanField()))[: self.per_page]
         return counted.filter(pk__in=RawSQL(sql, params))[: self.per_page]
 
     def _counts_with_page(self) -> bool:

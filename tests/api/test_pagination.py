@@ -259,7 +259,8 @@ def test_a_later_page_computes_only_its_own_rows(anon_client, django_assert_num_
     assert (body["count"], len(body["results"])) == (5, 2)
     sql = queries.captured_queries[0]["sql"]
     assert sql.count("OFFSET") == 1
-    keys = sql[sql.rindex(" IN (SELECT ") :]
+    # On PostgreSQL the keys come as an array, found once (config.api's _page_rows).
+    keys = sql[sql.rindex(" = ANY(ARRAY(SELECT " if connection.vendor == "postgresql" else " IN (SELECT ") :]
     assert "OFFSET 2" in keys, sql
     assert re.search(r"\) ORDER BY [^()]+ LIMIT 2$", sql), sql
 
@@ -271,3 +272,4 @@ def test_a_client_ordering_ends_with_the_id_in_its_direction(anon_client, orderi
     keys = [(row["resolve_by"], row["id"]) for row in rows]
     assert len(keys) == 6
     assert keys == sorted(keys, reverse=descending)
+
