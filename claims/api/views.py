@@ -26,7 +26,7 @@ from claims.api.serializers import (
     forecast_representations,
 )
 from claims.filters import ActorFilter, ClaimFilter, ForecastFilter, TopicFilter, VerificationFilter
-from claims.models import Actor, Claim, Forecast, Topic, Verification
+from claims.models import Actor, Claim, Forecast, OpenUntil, Topic, Verification
 from claims.permissions import PublicReadRoleWrite
 from config.api_views import ConditionalRequestMixin, WriteThroughServiceMixin
 from config.filters import FilterBackend
@@ -176,7 +176,6 @@ class ForecastViewSet(
     search_fields = ["outcome", "claim__statement", "likelihood_phrase"]
     search_vector = True
     ordering_fields = ["resolve_by", "made_on", "probability", "id", "modified_at"]
-    ordering = ["resolve_by", "id"]
     # As on claims: the generic plan was as fast as each claimant's own, from 1 forecast to
     # 49,637, for every status (each status is a statement of its own).
     plan_stable_filters = frozenset({"claimant", "status"})
@@ -184,6 +183,15 @@ class ForecastViewSet(
 
     def get_queryset(self):
         return selectors.forecast_list(user=self.request.user)
+
+    @property
+    def ordering(self):
+        """resolve_by, then id, when the client names no ordering. Open forecasts by OpenUntil,
+        the same order on PostgreSQL (nulls last), which their indexes hold."""
+        request = getattr(self, "request", None)
+        if request is not None and request.query_params.get("status") == Forecast.Status.OPEN:
+            return [OpenUntil().asc(), "id"]
+        return ["resolve_by", "id"]
 
     def list(self, request, *args, **kwargs):
         """A page is found on the forecasts' keys, with their JSON on PostgreSQL (as claims)."""

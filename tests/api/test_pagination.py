@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from claims import services
-from claims.models import Actor
+from claims.models import Actor, Forecast
 from config.api import MAX_PAGE_SIZE
 from tests import factories
 
@@ -273,3 +273,34 @@ def test_a_client_ordering_ends_with_the_id_in_its_direction(anon_client, orderi
     assert len(keys) == 6
     assert keys == sorted(keys, reverse=descending)
 
+
+@pytest.mark.parametrize("with_claimant", [False, True])
+def test_open_forecasts_come_by_resolve_by_then_undated_then_by_id(anon_client, with_claimant):
+    """The open forecasts are ordered by OpenUntil (resolve_by, none last), which their index
+    holds: on PostgreSQL the order of resolve_by and id as before; on SQLite, where nulls sort
+    first, the undated ones now come last there too. Due and verified forecasts are not listed."""
+    claimant = factories.make_actor("Prolific")
+    today = timezone.localdate()
+    dates = [None, today, today + dt.timedelta(days=30), None, today, today - dt.timedelta(days=1)]
+    forecasts = [
+        factories.make_forecast(
+            published=True,
+            claim_fields={"claimant": claimant},
+            made_on=today - dt.timedelta(days=400),
+            resolve_by=resolve_by,
+        )
+        for resolve_by in dates
+    ]
+    verified = factories.make_forecast(published=True, claim_fields={"claimant": claimant}, made_on=today)
+    Forecast.objects.filter(pk=verified.pk).update(verdict="borne_out")
+    expected = [
+        f.pk
+        for f in sorted(
+            (f for f in forecasts if f.resolve_by is None or f.resolve_by >= today),
+            key=lambda f: (f.resolve_by is None, f.resolve_by or today, f.pk),
+        )
+    ]
+    params = {"status": "open", **({"claimant": claimant.pk} if with_claimant else {})}
+    walked = [anon_client.get("/api/v1/forecasts/", {**params, "page_size": 2, "page": n}) for n in (1, 2, 3)]
+    assert [row["id"] for page in walked for row in page.json()["results"]] == expected
+    assert {row["status"] for page in walked for row in page.json()["results"]} == {"open"}
