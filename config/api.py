@@ -203,7 +203,6 @@ class PageNumberCappedPagination(PageNumberPagination):
         what paginate_queryset answers, or None where the page needs the queryset (no rows past
         page 1, a page past the count), which paginate_queryset then answers or refuses."""
         paginator = _CappedCountPaginator(None, page_size, prepared=True)
-        paginator.statement = statement
         try:
             page = paginator.page_of(fetch_dicts(statement), number)
         except InvalidPage:
