@@ -37,6 +37,7 @@ from rest_framework_csv.renderers import PaginatedCSVRenderer as _PaginatedCSVRe
 
 from config.db import fetch_prepared
 from config.filters import is_id_text
+from config.kept_json import KeptJSON
 
 logger = logging.getLogger(__name__)
 
@@ -523,11 +524,19 @@ class ORJSONRenderer(_ORJSONRenderer):
     options = _ORJSONRenderer.options & ~orjson.OPT_NON_STR_KEYS
 
     def render(self, data, media_type=None, renderer_context=None):
+        # Data that keeps its JSON (config.kept_json) is written once, as compact JSON: the
+        # browsable API's indented copy is written every time.
+        kept = type(data) is KeptJSON and not (media_type and self.html_media_type in media_type)
+        if kept and data.json is not None:
+            return data.json
         try:
-            return super().render(data, media_type, renderer_context)
+            rendered = super().render(data, media_type, renderer_context)
         except orjson.JSONEncodeError:
             self.options |= orjson.OPT_NON_STR_KEYS  # this instance serves this one response
-            return super().render(data, media_type, renderer_context)
+            rendered = super().render(data, media_type, renderer_context)
+        if kept:
+            data.json = rendered
+        return rendered
 
 
 class PaginatedCSVRenderer(_PaginatedCSVRenderer):

@@ -3,16 +3,18 @@
 import pytest
 from rest_framework.test import APIClient
 
-from claims import roles
+from claims import roles, track_records
 from claims.management.commands.create_token import issue_token
 from config import page_statements
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _no_page_statements_kept():
-    """Each test starts without the page statements an earlier one kept (config.page_statements)."""
+def _nothing_kept_from_earlier_tests():
+    """Each test starts without the page statements (config.page_statements) and the track
+    records (claims.track_records) an earlier one kept."""
     page_statements.forget_all()
+    track_records.forget_answers()
 
 
 @pytest.fixture
