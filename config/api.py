@@ -546,6 +546,8 @@ class PaginatedCSVRenderer(_PaginatedCSVRenderer):
     results_field = "results"
 
     def render(self, data, media_type=None, renderer_context=None):
+        if data is None:  # a response without a body: 304 Not Modified, 204
+            return b""
         renderer_context = renderer_context or {}
         if isinstance(data, dict) and self.results_field not in data:
             data = [data]  # a detail: one row

@@ -23,6 +23,18 @@ def test_detail_has_an_etag_and_a_current_if_none_match_gets_304(anon_client):
     assert again["ETag"] == etag
 
 
+@pytest.mark.parametrize("kind", ["actors", "sources"])
+def test_a_csv_detail_with_a_current_if_none_match_gets_304(anon_client, kind):
+    # The CSV renderer was given the 304's empty body and answered 500.
+    pk = (factories.make_actor("Kremlin") if kind == "actors" else factories.make_source()).pk
+    first = anon_client.get(f"/api/v1/{kind}/{pk}/", {"format": "csv"})
+    assert first.status_code == HTTPStatus.OK
+    again = anon_client.get(f"/api/v1/{kind}/{pk}/", {"format": "csv"}, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+
+
 def test_the_etag_changes_when_the_representation_does(anon_client, editor_client):
     actor = factories.make_actor("Kremlin")
     etag = anon_client.get(f"/api/v1/actors/{actor.pk}/")["ETag"]
