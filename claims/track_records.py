@@ -35,6 +35,7 @@ from django.urls import reverse
 from claims import scoring
 from claims.models import Actor, ActorScoreSummary, Claim, Forecast, Topic, Verification, VerificationVerdict
 from claims.selectors import PUBLISHED, can_see_unpublished, table_sql
+from config.bounded import put_bounded
 from config.db import fetch_prepared
 from config.kept_json import KeptJSON
 from sources.models import Source
@@ -770,17 +771,21 @@ def actor_track_record(*, actor_id: int, user, bins: int = scoring.DEFAULT_BINS)
     Actor.DoesNotExist when there is no such actor.
     """
     scope = "all" if can_see_unpublished(user) else "published"
-    _, rows = fetch_prepared(_actor_with_records_sql(scope), [actor_id])
-    if not rows:
+    row = _actor_row(actor_id, scope)
+    if row is None:
         raise Actor.DoesNotExist(f"There is no actor with id {actor_id}.")
-    [(pk, name, kind, text)] = rows
+    pk, name, kind, text = row
     head = (pk, name, kind, reverse("api:forecast-list"))
     if text and bins == scoring.DEFAULT_BINS:
         return _remembered_record((actor_id, scope), head, text)
     records = _scope_records(_score_summary(actor_id), scope, bins)
     statement, params, forecast_ids = _names_and_recent_statement(records)
-    rows = fetch_prepared(statement, params)[1] if statement else []
-    return _assembled(head, records, *_names_and_recent(rows, forecast_ids))
+    return _assembled(head, records, *_names_and_recent(_read(statement, params), forecast_ids))
+
+
+def _read(statement: str, params: list) -> list[tuple]:
+    """The rows of a names-and-recent statement; none when there is nothing to read."""
+    return fetch_prepared(statement, params)[1] if statement else []
 
 
 def _assembled(head: tuple, records: dict, names: dict[str, dict], scored: list[dict]) -> dict:
@@ -846,17 +851,14 @@ def _remembered_record(key: tuple[int, str], head: tuple, text: str) -> dict:
     else:
         records = orjson.loads(text)
         statement, params, forecast_ids = _names_and_recent_statement(records)
-    rows = fetch_prepared(statement, params)[1] if statement else []
+    rows = _read(statement, params)
     if same_records and last.rows == rows and last.head == head:
         return last.result
     if records is None:
         records = orjson.loads(text)
     result = KeptJSON(_assembled(head, records, *_names_and_recent(rows, forecast_ids)))
-    with _answers_lock:
-        _answers.pop(key, None)
-        while len(_answers) >= REMEMBERED_ANSWERS:
-            del _answers[next(iter(_answers))]
-        _answers[key] = _Answer(text, head, statement, params, forecast_ids, rows, result)
+    answer = _Answer(text, head, statement, params, forecast_ids, rows, result)
+    put_bounded(_answers, _answers_lock, key, answer, REMEMBERED_ANSWERS)
     return result
 
 
@@ -875,11 +877,18 @@ def _actor_with_records(actor_id: int, scope: str) -> tuple[dict | None, dict | 
     PostgreSQL (a lookup by primary key, planned once per connection): the ORM's lookup of the
     actor and of the row cost ~0.4 ms of CPU each.
     """
-    _, rows = fetch_prepared(_actor_with_records_sql(scope), [actor_id])
-    if not rows:
+    row = _actor_row(actor_id, scope)
+    if row is None:
         return None, None
-    [(pk, name, kind, text)] = rows
+    pk, name, kind, text = row
     return {"id": pk, "name": name, "kind": kind}, orjson.loads(text) if text else None
+
+
+def _actor_row(actor_id: int, scope: str) -> tuple | None:
+    """(id, name, kind, the scope's stored records as text, empty when none), or None when
+    there is no such actor."""
+    _, rows = fetch_prepared(_actor_with_records_sql(scope), [actor_id])
+    return rows[0] if rows else None
 
 
 @functools.cache

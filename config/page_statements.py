@@ -35,6 +35,7 @@ from typing import NamedTuple
 from django_filters.constants import EMPTY_VALUES
 
 from config.api import Pagination, numbered_plan_is_stable
+from config.bounded import put_bounded
 from config.filters import MAX_ID, clean_filters, is_id_text, narrowed_form_class
 
 # Shapes kept by each process; the oldest kept is forgotten first. A shape costs a statement's
@@ -77,10 +78,7 @@ def kept(key: tuple):
 
 
 def keep(key: tuple, template) -> None:
-    with _kept_lock:
-        if len(_kept) >= KEPT_SHAPES:
-            del _kept[next(iter(_kept))]
-        _kept[key] = template
+    put_bounded(_kept, _kept_lock, key, template, KEPT_SHAPES)
 
 
 def forget_all() -> None:
