@@ -7,20 +7,28 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
-from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin
+from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin, claimants_with_forecasts
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.selectors import filter_by_topic
+from config.admin_search import AutocompleteTargetMixin, autocomplete_asks_for
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
 from sources.admin import SourceListFilter, changelist_without
 
 
 @admin.register(Actor)
-class ActorAdmin(TrackRecordAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class ActorAdmin(AutocompleteTargetMixin, TrackRecordAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "wikidata_id", "modified_at"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "aliases", "description", "wikidata_id"]
     readonly_fields = ["created_at", "modified_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if autocomplete_asks_for(request, Forecast, "claimant"):
+            # The due queue's claimant filter offers the actors with a forecast, as its form accepts.
+            queryset = claimants_with_forecasts(queryset)
+        return queryset, may_have_duplicates
 
     def create_object(self, request, data):
         return services.actor_create(created_by=request.user, **data)
@@ -30,7 +38,7 @@ class ActorAdmin(TrackRecordAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class TopicAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "parent"]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "description"]

@@ -8,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.admin_search import AutocompleteTargetMixin
 from config.admin_services import ServiceAdminMixin
 from sources import annotate, services
 from sources.models import Passage, Source, SourceRevision
@@ -47,7 +48,7 @@ def changelist_without(*fields):
 
 
 @admin.register(Source)
-class SourceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class SourceAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "kind",

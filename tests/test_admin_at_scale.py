@@ -3,17 +3,16 @@ page holds, no source texts read for a filter menu, and filters that read the fo
 copies of their claim's claimant and review state instead of joining the claims."""
 
 import datetime as dt
+import re
 from http import HTTPStatus
 
 import pytest
-from django import forms
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
 
 from claims import roles, services
-from claims.admin_views import ManyOptionsSelect
 from claims.models import Forecast
 from sources import services as source_services
 from tests import factories
@@ -149,13 +148,24 @@ def test_the_due_queue_offers_only_claimants_with_forecasts(editor_client):
     assert list(response.context["filters"].fields["claimant"].queryset) == [with_forecast]
 
 
-@pytest.mark.parametrize("value", [None, "2", 2])
-def test_the_due_queue_menus_render_as_djangos_select_does(value):
-    """The menus written out directly are the same HTML as Django's Select renders."""
-    choices = [("", "---------"), (1, "Reuters"), (2, 'A <b>bold</b> & quoted "title"'), (3, "Zed")]
-    attrs = {"id": "id_source", "aria-describedby": "help"}
-    expected = forms.Select(choices=choices).render("source", value, attrs)
-    assert_html_equal(ManyOptionsSelect(choices=choices).render("source", value, attrs), expected)
+def test_the_due_queue_writes_out_only_the_chosen_source_and_claimant(editor_client):
+    """Sources and claimants are offered by the admin's autocomplete, not by menus holding
+    every one of them: the page carries the chosen option of each and no other."""
+    chosen = factories.make_actor(name="Chosen claimant")
+    other = factories.make_actor(name="Other claimant")
+    for claimant in (chosen, other):
+        factories.make_forecast(resolve_by=dt.date(2023, 1, 1), claim_fields={"claimant": claimant})
+    source_services.source_create(title="Unchosen source", text="Some text.", kind="report")
+    response = editor_client.get("/admin/claims/forecast/due/", {"claimant": chosen.pk})
+    page = response.content.decode()
+    assert_html_contains(response, f'<option value="{chosen.pk}" selected>Chosen claimant</option>')
+    assert "Other claimant" not in page
+    assert "Unchosen source" not in page
+    for name in ("source", "claimant"):
+        select = re.search(rf'<select name="{name}"[^>]*>', page).group(0)
+        assert 'class="admin-autocomplete' in select
+        assert 'data-ajax--url="/admin/autocomplete/"' in select
+    assert "admin/js/autocomplete.js" in page
 
 
 def test_the_due_queue_keeps_the_chosen_filter_selected(editor_client):

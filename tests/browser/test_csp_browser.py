@@ -81,3 +81,27 @@ def test_admin_pages_and_api_docs_raise_no_csp_violation(live_server, browser_pa
     page.goto(f"{base}/admin/sources/source/{world['source'].pk}/annotate/")
     page.wait_for_selector("#annotate-text")
     assert page.locator("#annotate-text mark, #annotate-text .passage, [data-passage]").count() >= 1
+
+
+def test_a_fact_checker_filters_the_due_queue_by_a_claimant_found_by_typing(live_server, browser_page, world):
+    """The claimant filter is the admin's autocomplete (select2): its script runs under the
+    policy, suggests the claimant from a few letters, and the queue narrows to their forecast."""
+    factories.make_forecast(
+        resolve_by=dt.date(2023, 1, 5),
+        outcome="By the Kremlin, due.",
+        claim_fields={"claimant": world["actor"]},
+    )
+    checker = factories.make_user("queue-checker", role=roles.FACT_CHECKER, is_staff=True)
+    page = browser_page
+    page.add_init_script(WATCH_VIOLATIONS)
+    log_in(page, live_server, checker.username)
+    page.goto(f"{live_server.url}/admin/claims/forecast/due/")
+    page.click("#id_claimant + .select2")  # select2 draws its box right after the hidden select
+    page.fill(".select2-search__field", "krem")
+    page.click(".select2-results__option:has-text('Kremlin')")
+    page.click("input[type=submit][value=Filter]")
+    page.wait_for_load_state("networkidle")
+    assert f"claimant={world['actor'].pk}" in page.url
+    outcomes = page.locator("#result_list tbody th").all_inner_texts()
+    assert outcomes == ["By the Kremlin, due."]
+    assert page.evaluate("window.__cspViolations") == []
