@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin_search import AutocompleteTargetMixin
+from config.admin_search import AutocompleteTargetMixin, autocomplete_asks_for
 from config.admin_services import ServiceAdminMixin
 from sources import annotate, services
 from sources.models import Passage, Source, SourceRevision
@@ -83,6 +83,9 @@ class SourceAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin
     ]
 
     def get_queryset(self, request):
+        if autocomplete_asks_for(request):
+            # The autocomplete shows titles alone: no text, no passages counted.
+            return super().get_queryset(request).only("id", "title")
         # Counted by a subquery, for the page's rows only. Count("passages") joined every passage
         # and grouped every source, and the join went into the filters' and the date
         # hierarchy's queries too: 1.2 s for the list at a million passages.
@@ -95,6 +98,17 @@ class SourceAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin
         )
         count = Coalesce(Subquery(passages, output_field=IntegerField()), 0)
         return super().get_queryset(request).annotate(_passage_count=count)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if may_have_duplicates:
+            # Matching an author's name joins the authors, so a source would come once per
+            # matching author. Kept once each by id here, instead of the rows being made
+            # DISTINCT over every column (the text and the passage count included): at a
+            # million claims, "energy" took the autocomplete 428 ms (now 34) and the list's
+            # search 446-461 ms (now 101-108).
+            results = queryset.filter(pk__in=results.order_by().values("pk"))
+        return results, False
 
     def get_changelist(self, request, **kwargs):
         return changelist_without("text")

@@ -173,3 +173,22 @@ def test_the_due_queue_keeps_the_chosen_filter_selected(editor_client):
     factories.make_forecast(resolve_by=dt.date(2023, 1, 1), claim_fields={"claimant": chosen})
     response = editor_client.get("/admin/claims/forecast/due/", {"claimant": chosen.pk})
     assert_html_contains(response, f'<option value="{chosen.pk}" selected>Chosen</option>')
+
+
+def test_a_source_found_through_two_of_its_authors_comes_once_without_distinct(editor_client):
+    """Searching sources by an author's name joins the authors; each source still comes once,
+    found by id, not by making the rows DISTINCT over every column (its text included), which
+    took 428 ms for the autocomplete at a million claims."""
+    authors = [factories.make_actor("Anna Energy"), factories.make_actor("Boris Energy")]
+    factories.make_source(title="Two energy authors", authors=authors)
+    factories.make_source(title="No author")
+    autocomplete = {"app_label": "sources", "model_name": "passage", "field_name": "source", "term": "energy"}
+    response, sql = get_with_queries(editor_client, "/admin/autocomplete/", autocomplete)
+    assert [result["text"] for result in response.json()["results"]] == ["Two energy authors"]
+    assert not [query for query in sql if "DISTINCT" in query]
+    # The autocomplete shows titles: it reads no source's text and counts no passages.
+    assert not [query for query in sql if '"sources_source"."text"' in query or "sources_passage" in query]
+    response, sql = get_with_queries(editor_client, "/admin/sources/source/", {"q": "energy"})
+    assert [source.title for source in response.context["cl"].result_list] == ["Two energy authors"]
+    # (The filter menus and the date hierarchy list distinct values; the rows are not made distinct.)
+    assert not [query for query in sql if 'DISTINCT "sources_source"."id"' in query]
