@@ -191,7 +191,9 @@ def test_queue_with_a_filter_value_that_is_not_an_id_shows_the_error_not_a_500(c
     response = checker_client.get(DUE_URL, {field: value})
     assert response.status_code == HTTPStatus.OK
     assert queue_outcomes(response) == ["Due"]
-    assert response.context["filters"].errors[field]
+    assert response.context["filters"].errors[field] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
 
 
 def test_queue_query_count_does_not_grow_with_the_queue(checker_client, django_assert_num_queries):
