@@ -44,6 +44,15 @@ class IdAutocompleteSelect(AutocompleteSelect):
     can exist. Django's widget looks the value up as given, so "1.5", "²" or an id past the
     largest answered 500 where the form's own error should show."""
 
+    def __init__(self, field, admin_site, *, placeholder: str = "", **kwargs):
+        super().__init__(field, admin_site, **kwargs)
+        self.placeholder = placeholder
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = self.placeholder  # Django's widget always sets it empty
+        return attrs
+
     def optgroups(self, name, value, attr=None):
         ids = [v for v in value if is_id_text(v) and int(v) <= MAX_ID]
         return super().optgroups(name, ids, attr)
@@ -69,18 +78,20 @@ class DueQueueFilterForm(forms.Form):
     claimant = forms.ModelChoiceField(
         claimants_with_forecasts(Actor.objects.only("id", "name")), required=False
     )
-    topic = forms.ModelChoiceField(Topic.objects.only("id", "name"), required=False)
+    topic = forms.ModelChoiceField(Topic.objects.only("id", "name"), required=False, empty_label="Any topic")
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         # The autocomplete asks for a model field that points at the model offered: a
         # passage's source, a forecast's claimant.
-        for name, model_field in (
-            ("source", Passage._meta.get_field("source")),
-            ("claimant", Forecast._meta.get_field("claimant")),
+        for name, model_field, placeholder in (
+            ("source", Passage._meta.get_field("source"), "Any source: type to find one"),
+            ("claimant", Forecast._meta.get_field("claimant"), "Any claimant: type to find one"),
         ):
             field = self.fields[name]
-            field.widget = IdAutocompleteSelect(model_field, admin_site, choices=field.choices)
+            field.widget = IdAutocompleteSelect(
+                model_field, admin_site, placeholder=placeholder, choices=field.choices
+            )
             field.widget.is_required = field.required
 
 

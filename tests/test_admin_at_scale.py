@@ -165,6 +165,7 @@ def test_the_due_queue_writes_out_only_the_chosen_source_and_claimant(editor_cli
         select = re.search(rf'<select name="{name}"[^>]*>', page).group(0)
         assert 'class="admin-autocomplete' in select
         assert 'data-ajax--url="/admin/autocomplete/"' in select
+        assert f'data-placeholder="Any {name}: type to find one"' in select
     assert "admin/js/autocomplete.js" in page
 
 
