@@ -138,17 +138,30 @@ EvidenceFormSet = forms.formset_factory(EvidenceForm, extra=3, max_num=20)
 
 
 def status_counts(forecasts, today) -> list[dict]:
-    """How many forecasts have each status on a day, in one query."""
-    unverified = Q(verdict="")
-    conditions = {
-        Forecast.Status.OPEN: unverified & (Q(resolve_by__isnull=True) | Q(resolve_by__gte=today)),
-        Forecast.Status.DUE: unverified & Q(resolve_by__lt=today),
-        **{verdict: Q(verdict=verdict) for verdict in Verification.Verdict.values},
+    """How many forecasts have each status on a day, in one query.
+
+    Grouped by verdict, with those past their date counted apart: the (verdict, resolve_by)
+    index answers it alone. Seven filtered counts over every forecast read the table: at a
+    million claims 45-54 ms against 20 (the statements in psql, warm, alternated), and the
+    due queue 96 → 63 ms.
+    """
+    rows = (
+        forecasts.order_by()
+        .values("verdict")
+        .annotate(total=Count("*"), past_date=Count("resolve_by", filter=Q(resolve_by__lt=today)))
+    )
+    by_verdict = {row["verdict"]: row for row in rows}
+    unverified = by_verdict.get("", {"total": 0, "past_date": 0})
+    counts = {
+        Forecast.Status.OPEN: unverified["total"] - unverified["past_date"],  # no date, or not yet
+        Forecast.Status.DUE: unverified["past_date"],
+        **{
+            verdict: by_verdict.get(verdict, {"total": 0})["total"] for verdict in Verification.Verdict.values
+        },
     }
-    counts = forecasts.aggregate(**{status: Count("id", filter=q) for status, q in conditions.items()})
     return [
-        {"status": status, "label": Forecast.Status(status).label, "count": counts[status]}
-        for status in conditions
+        {"status": status, "label": Forecast.Status(status).label, "count": count}
+        for status, count in counts.items()
     ]
 
 

@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from claims import roles, services
 from claims.models import Forecast, Verification
@@ -85,13 +86,15 @@ def test_queue_lists_due_forecasts_oldest_first_with_counts_per_status(checker_c
     due_forecast("Later due", dt.date(2023, 6, 1))
     due_forecast("Earlier due", dt.date(2022, 6, 1))
     due_forecast("Still open", dt.date(2099, 1, 1))
+    due_forecast("Open until the end of today", timezone.localdate())
+    due_forecast("Open with no date", None)
     record(due_forecast("Already judged", dt.date(2022, 3, 1)), "borne_out", checker)
     response = checker_client.get(DUE_URL)
     assert response.status_code == HTTPStatus.OK
     assert queue_outcomes(response) == ["Earlier due", "Later due"]
     counts = {item["status"]: item["count"] for item in response.context["counts"]}
     assert counts == {
-        "open": 1,
+        "open": 3,
         "due": 2,
         "borne_out": 1,
         "partly_borne_out": 0,
