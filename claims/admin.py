@@ -102,6 +102,11 @@ class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     search_fields = ["statement", "passage__exact", "claimant__name"]
     autocomplete_fields = ["claimant", "subjects", "topics"]
     raw_id_fields = ["passage"]
+
+    @property
+    def media(self):
+        return super().media + SourceListFilter.media(self.admin_site)
+
     readonly_fields = [
         "review_state",
         "created_by",

@@ -6,7 +6,6 @@ scores needs claims.view_forecast. Verdicts are written by claims.services.verif
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
@@ -21,7 +20,8 @@ from claims import scoring, services, track_records
 from claims.calibration_plot import calibration_svg
 from claims.models import Actor, Forecast, Topic, Verification
 from claims.selectors import forecast_filter_status
-from config.filters import MAX_ID, is_id_text
+from config.admin_search import IdAutocompleteSelect
+from config.filters import is_id_text
 from sources.models import Passage, Source
 
 FACT_CHECK_PERMISSION = "claims.add_verification"
@@ -37,25 +37,6 @@ def _require(request, permission: str, what: str) -> None:
 
 
 # Forms ---------------------------------------------------------------------------------------
-
-
-class IdAutocompleteSelect(AutocompleteSelect):
-    """The admin's autocomplete, showing a chosen value only when it is written as an id that
-    can exist. Django's widget looks the value up as given, so "1.5", "²" or an id past the
-    largest answered 500 where the form's own error should show."""
-
-    def __init__(self, field, admin_site, *, placeholder: str = "", **kwargs):
-        super().__init__(field, admin_site, **kwargs)
-        self.placeholder = placeholder
-
-    def build_attrs(self, base_attrs, extra_attrs=None):
-        attrs = super().build_attrs(base_attrs, extra_attrs)
-        attrs["data-placeholder"] = self.placeholder  # Django's widget always sets it empty
-        return attrs
-
-    def optgroups(self, name, value, attr=None):
-        ids = [v for v in value if is_id_text(v) and int(v) <= MAX_ID]
-        return super().optgroups(name, ids, attr)
 
 
 def claimants_with_forecasts(actors):

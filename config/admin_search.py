@@ -1,6 +1,11 @@
-"""The admin's search as its autocomplete (select2) uses it: the autocomplete asks a model admin
-for choices through its queryset and its search, and these let an admin tell that request from
+"""The admin's autocomplete (select2): the box that finds a row by typing, for the due queue's
+filters and the source filter of the lists, and the requests it makes, which ask a model admin
+for choices through its queryset and its search. These let an admin tell those requests from
 its own pages and refuse what its changelist's search form would refuse."""
+
+from django.contrib.admin.widgets import AutocompleteSelect
+
+from config.filters import MAX_ID, is_id_text
 
 
 def autocomplete_asks_for(request, model=None, field_name: str | None = None) -> bool:
@@ -28,3 +33,22 @@ class AutocompleteTargetMixin:
         if "\x00" in search_term:
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class IdAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete, showing a chosen value only when it is written as an id that
+    can exist. Django's widget looks the value up as given, so "1.5", "²" or an id past the
+    largest answered 500 where the form's own error should show."""
+
+    def __init__(self, field, admin_site, *, placeholder: str = "", **kwargs):
+        super().__init__(field, admin_site, **kwargs)
+        self.placeholder = placeholder
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = self.placeholder  # Django's widget always sets it empty
+        return attrs
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if is_id_text(v) and int(v) <= MAX_ID]
+        return super().optgroups(name, ids, attr)

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from claims import roles, services
 from claims.models import Forecast
 from sources import services as source_services
+from sources.models import Source
 from tests import factories
 from tests.test_admin import CHANGELISTS
 
@@ -91,13 +92,51 @@ def test_no_list_reads_the_sources_texts(editor_client, fact_checker, url):
     assert not [sql for sql in queries(editor_client, url) if text_column in sql]
 
 
-def test_the_source_filter_lists_every_source_and_filters_by_it(editor_client, fact_checker):
+SOURCE_FILTERS = [
+    ("/admin/claims/claim/", "passage__source__id__exact"),
+    ("/admin/sources/passage/", "source__id__exact"),
+]
+
+
+@pytest.mark.parametrize(("url", "parameter"), SOURCE_FILTERS)
+def test_the_source_filter_is_one_box_holding_the_chosen_source(editor_client, fact_checker, url, parameter):
+    """Sources are found by typing in the admin's autocomplete, not listed one link each: the
+    page carries the chosen source alone, filters by it, and keeps the list's other parameters
+    for the box's own form."""
     populate(3, fact_checker)
+    others = list(Source.objects.values_list("title", flat=True))
     source = factories.make_source(title="The one to find")
     claim = factories.make_claim(passage=factories.make_passage(source=source), statement="Found by source.")
-    response = editor_client.get("/admin/claims/claim/", {"passage__source__id__exact": source.pk})
-    assert b"The one to find" in response.content
-    assert list(response.context["cl"].result_list) == [claim]
+    response = editor_client.get(url, {parameter: source.pk, "q": "very unlikely", "o": "1"})
+    shown = list(response.context["cl"].result_list)
+    assert shown == ([claim] if "claim" in url else [claim.passage])
+    page = response.content.decode()
+    assert [title for title in others if title in page] == []
+    select = re.search(rf'<select name="{parameter}"[^>]*>', page).group(0)
+    assert 'class="admin-autocomplete' in select
+    assert 'data-placeholder="Any source: type to find one"' in select
+    assert_html_contains(response, f'<option value="{source.pk}" selected>The one to find</option>')
+    assert_html_contains(response, '<input type="hidden" name="q" value="very unlikely">')
+    assert_html_contains(response, '<input type="hidden" name="o" value="1">')
+    assert "sources/autocomplete_filter.js" in page
+
+
+@pytest.mark.parametrize(("url", "parameter"), SOURCE_FILTERS)
+@pytest.mark.parametrize("value", ["abc", "\u00b2", "1.5", ""])
+def test_a_source_filter_that_is_not_an_id_is_refused_not_a_500(editor_client, url, parameter, value):
+    factories.make_claim()
+    response = editor_client.get(url, {parameter: value})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize(("url", "parameter"), SOURCE_FILTERS)
+@pytest.mark.parametrize("value", ["0", "-1", "99999999999999999999999"])
+def test_a_source_filter_for_no_source_shows_an_empty_list(editor_client, url, parameter, value):
+    factories.make_claim()
+    response = editor_client.get(url, {parameter: value})
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["cl"].result_list) == []
 
 
 def test_the_sources_list_counts_passages_without_joining_them(editor_client):

@@ -105,3 +105,30 @@ def test_a_fact_checker_filters_the_due_queue_by_a_claimant_found_by_typing(live
     outcomes = page.locator("#result_list tbody th").all_inner_texts()
     assert outcomes == ["By the Kremlin, due."]
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_an_editor_filters_claims_by_a_source_found_by_typing(live_server, browser_page, world):
+    """The claims' source filter is one autocomplete box, not a link per source: choosing a
+    source keeps the other filters and narrows the list; clearing it shows them all again."""
+    chosen = factories.make_source(title="Valdai discussion report")
+    factories.make_claim(passage=factories.make_passage(source=chosen), statement="From the Valdai report.")
+    factories.make_claim(statement="From another source.")
+    editor = factories.make_user("list-editor", role=roles.EDITOR, is_staff=True)
+    page = browser_page
+    page.add_init_script(WATCH_VIOLATIONS)
+    log_in(page, live_server, editor.username)
+    page.goto(f"{live_server.url}/admin/claims/claim/?kind__exact=assertion")
+    page.click("#passage__source__id__exact_filter + .select2")
+    page.fill(".select2-search__field", "valdai")
+    page.click(".select2-results__option:has-text('Valdai discussion report')")
+    page.wait_for_url(f"**passage__source__id__exact={chosen.pk}**")
+    assert "kind__exact=assertion" in page.url
+    rows = page.locator("#result_list tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "From the Valdai report." in rows[0]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "claims-source-filter.png"))
+    page.click("#passage__source__id__exact_filter + .select2 .select2-selection__clear")
+    page.wait_for_url(lambda url: "passage__source" not in url)
+    assert "kind__exact=assertion" in page.url
+    assert "From another source." in page.inner_text("#result_list")
+    assert page.evaluate("window.__cspViolations") == []
