@@ -22,7 +22,8 @@ from claims.models import Actor, Forecast, Topic, Verification
 from claims.selectors import forecast_filter_status
 from config.admin_search import IdAutocompleteSelect
 from config.filters import is_id_text
-from sources.models import Passage, Source
+from sources.admin import source_autocomplete
+from sources.models import Source
 
 FACT_CHECK_PERMISSION = "claims.add_verification"
 SCORES_PERMISSION = "claims.view_forecast"
@@ -63,17 +64,14 @@ class DueQueueFilterForm(forms.Form):
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        # The autocomplete asks for a model field that points at the model offered: a
-        # passage's source, a forecast's claimant.
-        for name, model_field, placeholder in (
-            ("source", Passage._meta.get_field("source"), "Any source: type to find one"),
-            ("claimant", Forecast._meta.get_field("claimant"), "Any claimant: type to find one"),
-        ):
-            field = self.fields[name]
-            field.widget = IdAutocompleteSelect(
-                model_field, admin_site, placeholder=placeholder, choices=field.choices
-            )
-            field.widget.is_required = field.required
+        self.fields["source"].widget = source_autocomplete(admin_site)
+        # The autocomplete asks for a model field that points at the actors offered.
+        self.fields["claimant"].widget = IdAutocompleteSelect(
+            Forecast._meta.get_field("claimant"),
+            admin_site,
+            placeholder="Any claimant: type to find one",
+            choices=self.fields["claimant"].choices,
+        )
 
 
 class VerdictForm(forms.Form):

@@ -59,18 +59,26 @@ class SourceListFilter(admin.RelatedFieldListFilter):
 
     def chosen_box(self):
         """The autocomplete's select, holding the chosen source, named as the filter's parameter."""
-        choice = forms.ModelChoiceField(Source.objects.only("id", "title"), required=False)
-        widget = IdAutocompleteSelect(
-            self.field, self.admin_site, placeholder="Any source: type to find one", choices=choice.choices
-        )
+        widget = source_autocomplete(self.admin_site)
         widget.attrs["data-width"] = "100%"
         value = (self.lookup_val or [None])[-1]
         return widget.render(self.lookup_kwarg, value, {"id": f"{self.lookup_kwarg}_filter"})
 
     @staticmethod
     def media(admin_site):
-        widget = IdAutocompleteSelect(Passage._meta.get_field("source"), admin_site)
-        return widget.media + forms.Media(js=["sources/autocomplete_filter.js"])
+        return source_autocomplete(admin_site).media + forms.Media(js=["sources/autocomplete_filter.js"])
+
+
+def source_autocomplete(admin_site) -> IdAutocompleteSelect:
+    """The box that finds one source by typing (the autocomplete asks for a passage's source),
+    for an optional choice: the lists' source filter and the due queue's."""
+    sources = forms.ModelChoiceField(Source.objects.only("id", "title"), required=False)
+    return IdAutocompleteSelect(
+        Passage._meta.get_field("source"),
+        admin_site,
+        placeholder="Any source: type to find one",
+        choices=sources.choices,
+    )
 
 
 @functools.cache
