@@ -36,6 +36,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="*", help="Admin paths; {topic} is the first topic's id.")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--statements", action="store_true", help="Print each statement of the last run with its time."
+    )
     args = parser.parse_args()
 
     import django
@@ -73,6 +76,9 @@ def main():
                 f"{len(response.content):,} bytes; slowest {float(slowest['time']) * 1000:.0f} ms: "
                 f"{slowest['sql'][:90]}"
             )
+            if args.statements:
+                for query in captured.captured_queries:
+                    print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
     finally:
         client.logout()
         user.delete()

@@ -1,0 +1,163 @@
+"""The forecasts' list in the admin: its date hierarchy finds its years, months and days through
+the resolve_by index and gives what Django's own tag gives."""
+
+import datetime as dt
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.templatetags import admin_list
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from claims import roles
+from config.admin_dates import date_hierarchy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/admin/claims/forecast/"
+MADE_ON = dt.date(2000, 1, 1)
+
+
+@pytest.fixture
+def checker(db):
+    return factories.make_user("list-checker", role=roles.FACT_CHECKER, is_staff=True)
+
+
+@pytest.fixture
+def checker_client(checker):
+    client = Client()
+    client.force_login(checker)
+    return client
+
+
+def forecast(resolve_by, *, topics=(), outcome="Russia invades Ukraine."):
+    return factories.make_forecast(
+        outcome=outcome, made_on=MADE_ON, resolve_by=resolve_by, claim_fields={"topics": list(topics)}
+    )
+
+
+def changelist(client, params=None):
+    response = client.get(LIST_URL, params or {})
+    assert response.status_code == HTTPStatus.OK
+    return response.context["cl"]
+
+
+def hierarchy(client, params=None):
+    """This project's hierarchy and Django's, for the same list, and the statements of ours."""
+    cl = changelist(client, params)
+    with CaptureQueriesContext(connection) as captured:
+        ours = date_hierarchy(cl)
+    return ours, admin_list.date_hierarchy(cl), [query["sql"] for query in captured.captured_queries]
+
+
+def titles(context) -> list[str]:
+    return [choice["title"] for choice in context["choices"]]
+
+
+@pytest.fixture
+def spread(db):
+    """Forecasts over three years, two of them in March 2025, one undated, one in a topic."""
+    topic = factories.make_topic("Energy")
+    forecast(dt.date(2023, 6, 30))
+    forecast(dt.date(2025, 3, 2), topics=[topic])
+    forecast(dt.date(2025, 3, 19))
+    forecast(dt.date(2025, 11, 1))
+    forecast(dt.date(2027, 1, 1))
+    forecast(None)
+    return topic
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["2023", "2025", "2027"]),
+        ({"resolve_by__year": "2025"}, ["March 2025", "November 2025"]),
+        ({"resolve_by__year": "2025", "resolve_by__month": "3"}, ["March 2", "March 19"]),
+        ({"resolve_by__year": "2025", "resolve_by__month": "3", "resolve_by__day": "19"}, ["March 19"]),
+        ({"resolve_by__year": "2024"}, []),
+        # Django ignores a month without a year and offers the years of what it filters.
+        ({"resolve_by__month": "3"}, ["2025"]),
+        ({"resolve_by__month": "6"}, ["2023"]),
+    ],
+)
+def test_the_date_hierarchy_gives_what_djangos_gives_at_every_level(checker_client, spread, params, expected):
+    ours, djangos, _ = hierarchy(checker_client, params)
+    assert titles(ours) == expected
+    assert ours == djangos
+
+
+def test_a_list_in_one_year_or_one_month_opens_on_its_months_or_days_as_djangos_does(checker_client, spread):
+    ours, djangos, _ = hierarchy(checker_client, {"topic": spread.pk})
+    assert titles(ours) == ["March 2"]
+    assert ours == djangos
+    forecast(dt.date(2025, 3, 30), topics=[spread])
+    ours, djangos, _ = hierarchy(checker_client, {"topic": spread.pk})
+    assert titles(ours) == ["March 2", "March 30"]
+    assert ours == djangos
+    forecast(dt.date(2025, 8, 30), topics=[spread])
+    ours, djangos, _ = hierarchy(checker_client, {"topic": spread.pk})
+    assert titles(ours) == ["March 2025", "August 2025"]
+    assert ours == djangos
+
+
+def test_the_date_hierarchy_of_a_filtered_list_offers_only_the_years_it_holds(checker_client, spread):
+    forecast(dt.date(2030, 5, 5), topics=[spread])
+    ours, djangos, _ = hierarchy(checker_client, {"topic": spread.pk})
+    assert titles(ours) == ["2025", "2030"]
+    assert ours == djangos
+
+
+def test_a_list_without_dates_offers_no_period(checker_client):
+    forecast(None)
+    ours, djangos, _ = hierarchy(checker_client)
+    assert ours["choices"] == [] and ours["show"]
+    assert ours == djangos
+
+
+def test_the_date_hierarchy_reads_no_distinct_dates_and_no_aggregate(checker_client, spread):
+    """Two statements, as Django's tag makes, but each finds a row through the index: the first
+    and last dates by order, then whether each year has a row."""
+    _, _, sql = hierarchy(checker_client)
+    assert len(sql) == 2
+    assert not [
+        query for query in sql if "date_trunc" in query.lower() or "MIN(" in query or "DISTINCT" in query
+    ]
+    assert "ORDER BY" in sql[0] and "LIMIT 1" in sql[0]
+    assert sql[1].count("EXISTS") >= 5  # 2023 to 2027, one for each year
+
+
+def test_a_searched_list_keeps_djangos_hierarchy(checker_client, spread):
+    """A search's matches cannot be estimated, and finding the first of a rare term by walking
+    the date's index reads more than Django's one pass over the rows."""
+    forecast(dt.date(2026, 2, 2), outcome="The pipeline reopens.")
+    ours, djangos, sql = hierarchy(checker_client, {"q": "pipeline"})
+    assert titles(ours) == ["February 2"]
+    assert ours == djangos
+    assert [query for query in sql if "MIN(" in query]
+
+
+def test_the_forecasts_page_shows_the_hierarchys_links(checker_client, spread):
+    response = checker_client.get(LIST_URL, {"resolve_by__year": "2025"})
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    assert 'href="?resolve_by__month=3&amp;resolve_by__year=2025"' in content
+    assert 'href="?resolve_by__month=11&amp;resolve_by__year=2025"' in content
+    assert "resolve_by__month=6" not in content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"resolve_by__year": "2025", "resolve_by__month": "13"},
+        {"resolve_by__year": "0"},
+        {"resolve_by__year": "2025", "resolve_by__month": "2", "resolve_by__day": "30"},
+        {"resolve_by__month": "abc"},
+        {"resolve_by__day": "x"},
+    ],
+)
+def test_a_date_that_cannot_exist_is_refused_not_a_500(checker_client, spread, params):
+    response = checker_client.get(LIST_URL, params)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].endswith("?e=1")
