@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin, claimants_with_forecasts
 from claims.models import Actor, Claim, Forecast, Topic, Verification
-from claims.selectors import filter_by_topic
+from claims.selectors import filter_by_topic, forecast_filter_status
 from config.admin_search import AutocompleteTargetMixin, autocomplete_asks_for
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
@@ -192,6 +192,28 @@ class ForecastTopicFilter(admin.SimpleListFilter):
         return filter_by_topic(queryset, value, claim="claim_id")
 
 
+class ForecastStatusFilter(admin.SimpleListFilter):
+    """Where a forecast stands today, as the list's status column says it: open, due or its
+    latest verdict. Its choices are fixed: Django's filter on the verdict read every forecast
+    for its distinct values, and showed their codes."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Forecast.Status.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value not in Forecast.Status.values:
+            raise IncorrectLookupParameters(
+                f"status must be one of {', '.join(Forecast.Status.values)}, not {value!r}."
+            )
+        return forecast_filter_status(queryset, value, timezone.localdate())
+
+
 @admin.register(Forecast)
 class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
@@ -206,7 +228,7 @@ class ForecastAdmin(DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     ]
     # The forecast's own copies of its claim's claimant and review state (kept by the claim
     # services): the page and its filters read the forecasts alone.
-    list_filter = ["verdict", "lexicon", "review_state", ForecastTopicFilter]
+    list_filter = [ForecastStatusFilter, "lexicon", "review_state", ForecastTopicFilter]
     list_select_related = ["claimant"]
     search_fields = ["outcome", "claim__statement", "likelihood_phrase", "horizon_text"]
     raw_id_fields = ["claim"]

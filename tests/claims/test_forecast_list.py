@@ -1,5 +1,5 @@
 """The forecasts' list in the admin: its date hierarchy finds its years, months and days through
-the resolve_by index and gives what Django's own tag gives."""
+the resolve_by index and gives what Django's own tag gives; its status filter has fixed choices."""
 
 import datetime as dt
 from http import HTTPStatus
@@ -9,8 +9,10 @@ from django.contrib.admin.templatetags import admin_list
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from claims import roles
+from claims import roles, services
+from claims.models import Forecast
 from config.admin_dates import date_hierarchy
 from tests import factories
 
@@ -159,5 +161,45 @@ def test_the_forecasts_page_shows_the_hierarchys_links(checker_client, spread):
 )
 def test_a_date_that_cannot_exist_is_refused_not_a_500(checker_client, spread, params):
     response = checker_client.get(LIST_URL, params)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].endswith("?e=1")
+
+
+def test_the_status_filter_offers_every_status_by_its_name_without_reading_the_forecasts(
+    checker_client, spread
+):
+    with CaptureQueriesContext(connection) as captured:
+        response = checker_client.get(LIST_URL)
+    content = response.content.decode()
+    for status in Forecast.Status:
+        assert f'href="?status={status.value}"' in content
+        assert f">{status.label}</a>" in content
+    assert not [query["sql"] for query in captured.captured_queries if "DISTINCT" in query["sql"]]
+
+
+def test_the_status_filter_shows_the_forecasts_with_that_status(checker_client, spread, fact_checker):
+    today = timezone.localdate()
+    settled = forecast(today - dt.timedelta(days=3))
+    services.verification_create(
+        forecast=settled,
+        verdict="borne_out",
+        rationale="r",
+        evidence=factories.EVIDENCE,
+        created_by=fact_checker,
+    )
+    expected = {
+        status: {f.pk for f in Forecast.objects.all() if f.status_on(today) == status}
+        for status in ("open", "due", "borne_out")
+    }
+    assert all(expected.values())
+    for status, pks in expected.items():
+        shown = {f.pk for f in changelist(checker_client, {"status": status}).result_list}
+        assert shown == pks, status
+
+
+@pytest.mark.parametrize("value", ["verified", "DUE", "\u00b2"])
+def test_a_status_that_does_not_exist_is_refused_not_a_500(checker_client, value):
+    forecast(dt.date(2025, 1, 1))
+    response = checker_client.get(LIST_URL, {"status": value})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].endswith("?e=1")
