@@ -48,7 +48,8 @@ def verified_forecasts(*, user, actor: Actor | None = None) -> Q:
     """
     condition = ~Q(verdict="")
     if not can_see_unpublished(user):
-        condition &= Q(claim__review_state=PUBLISHED)
+        # The forecast's copy of its claim's review state (kept by the claim services): no join.
+        condition &= Q(review_state=PUBLISHED)
     if actor is not None:
         authored = Source.authors.through.objects.filter(
             source_id=OuterRef("claim__passage__source_id"), actor_id=actor.pk
@@ -933,9 +934,60 @@ def precomputed_records(summary: dict) -> dict:
 
 
 def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS) -> dict:
-    """Aggregates over every verified forecast the user may see, broken down by each dimension."""
-    items = forecast_inputs(user=user)
-    return {
-        "overall": aggregate_data(scoring.aggregate(items, bins)),
-        **{dimension: breakdown(items, dimension, bins) for dimension in scoring.DIMENSIONS},
+    """Aggregates over every verified forecast the user may see, broken down by each dimension.
+
+    Counted as the track records are: the database counts the forecasts of each key by their
+    (probability, interval, verdict), and each distinct combination is scored once. Five
+    statements whatever the number of forecasts; scoring every forecast of each group in
+    Python took 20.7 s at a million claims. A forecast with two topics (or a source with two
+    authors) counts in each, as in scoring.DIMENSIONS.
+    """
+    verified = Forecast.objects.filter(verified_forecasts(user=user)).order_by()
+    by_phrase = _counted_by(verified, "likelihood_phrase")
+    by_source = _counted_by(verified, "claim__passage__source_id", "claim__passage__source__title")
+    # A source's authors share its forecasts' counts: no second pass over the forecasts.
+    source_cells = {source_id: cells for (source_id, _title), cells in by_source.items()}
+    by_author = defaultdict(list)
+    source_authors = Source.authors.through.objects.values_list("source_id", "actor_id", "actor__name")
+    for source_id, actor_id, name in source_authors.order_by():
+        by_author[(actor_id, name)].extend(source_cells.get(source_id, []))
+    phrases = defaultdict(list)
+    for (phrase,), cells in by_phrase.items():
+        # Told apart as scoring.DIMENSIONS tells them: without case or spaces around.
+        if phrase.strip():
+            phrases[(phrase.strip().lower(),)].extend(cells)
+    groups = {
+        # The claimant is the forecast's copy of its claim's: no join.
+        "claimant": _counted_by(verified.filter(claimant__isnull=False), "claimant_id", "claimant__name"),
+        "author": {key: cells for key, cells in by_author.items() if cells},
+        "source": by_source,
+        "topic": _counted_by(
+            verified.filter(claim__topics__isnull=False), "claim__topics", "claim__topics__name"
+        ),
+        "likelihood_phrase": phrases,
     }
+    overall = [cell for cells in by_phrase.values() for cell in cells]
+    return {
+        "overall": aggregate_data(_aggregate_cells(overall, bins)),
+        **{
+            dimension: _sorted_breakdown(
+                [
+                    {
+                        **({"phrase": key[0]} if len(key) == 1 else {"id": key[0], "name": key[1]}),
+                        **aggregate_data(_aggregate_cells(cells, bins)),
+                    }
+                    for key, cells in keyed.items()
+                ]
+            )
+            for dimension, keyed in groups.items()
+        },
+    }
+
+
+def _counted_by(forecasts: QuerySet[Forecast], *key_fields: str) -> dict[tuple, list[list]]:
+    """The forecasts' cells (p, low, high, verdict, n) counted by the key fields' values."""
+    rows = forecasts.values(*key_fields, *_CELL).annotate(n=Count("pk")).values_list(*key_fields, *_CELL, "n")
+    counted = defaultdict(list)
+    for row in rows:
+        counted[tuple(row[: len(key_fields)])].append(list(row[len(key_fields) :]))
+    return counted

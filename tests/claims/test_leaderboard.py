@@ -1,0 +1,119 @@
+"""The leaderboard counts verified forecasts in the database and scores each distinct
+(probability, interval, verdict) once; it gives what scoring every forecast gives."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims import scoring, services, track_records
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def scored_one_by_one(user) -> dict:
+    """The leaderboard as scoring every forecast gives it (claims.scoring over forecast_inputs)."""
+    items = track_records.forecast_inputs(user=user)
+    return {
+        "overall": track_records.aggregate_data(scoring.aggregate(items)),
+        **{dimension: track_records.breakdown(items, dimension) for dimension in scoring.DIMENSIONS},
+    }
+
+
+def assert_same(expected, actual, path="leaderboard"):
+    """Equal, but for the sixth decimal of a mean: a weighted sum rounds its last place either way."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and list(expected) == list(actual), path
+        for key in expected:
+            assert_same(expected[key], actual[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(expected) == len(actual), path
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+            assert_same(left, right, f"{path}[{index}]")
+    elif isinstance(expected, float) and isinstance(actual, float):
+        assert actual == pytest.approx(expected, abs=1.000001e-6), path
+    else:
+        assert expected == actual, path
+
+
+def verified(
+    checker,
+    verdict,
+    *,
+    phrase="very unlikely",
+    published=True,
+    claimant=None,
+    topics=(),
+    source=None,
+    **numbers,
+):
+    forecast = factories.make_forecast(
+        **numbers,
+        published=published,
+        likelihood_phrase=phrase,
+        made_on=dt.date(2020, 1, 1),
+        resolve_by=dt.date(2021, 1, 1),
+        claim_fields={
+            "claimant": claimant,
+            "topics": list(topics),
+            "passage": factories.make_passage(source=source) if source else None,
+        },
+    )
+    services.verification_create(
+        forecast=forecast, verdict=verdict, rationale="r", evidence=factories.EVIDENCE, created_by=checker
+    )
+    return forecast
+
+
+@pytest.fixture
+def board(fact_checker):
+    """Claimants with several forecasts, a source with two authors, a claim with two topics,
+    one phrase written three ways, a blank phrase, unscored verdicts, a forecast without a
+    claimant, unpublished claims and an unverified forecast."""
+    kremlin, nato, press = (factories.make_actor(name) for name in ("Kremlin", "NATO", "Press office"))
+    analysts = [factories.make_actor("Analyst A"), factories.make_actor("Analyst B")]
+    shared = factories.make_source(authors=analysts)
+    energy, war = factories.make_topic("Energy"), factories.make_topic("War")
+    verified(fact_checker, "borne_out", claimant=kremlin, topics=[energy, war], source=shared)
+    verified(fact_checker, "not_borne_out", claimant=kremlin, phrase="Very unlikely ", source=shared)
+    verified(fact_checker, "partly_borne_out", claimant=kremlin, phrase="likely", topics=[war])
+    verified(fact_checker, "ambiguous", claimant=nato, phrase="almost certain", topics=[energy])
+    verified(fact_checker, "not_borne_out", claimant=nato, phrase="  VERY UNLIKELY", published=False)
+    verified(
+        fact_checker,
+        "borne_out",
+        claimant=press,
+        phrase="",
+        source=shared,
+        lexicon="explicit",
+        probability=0.3,
+    )
+    verified(fact_checker, "annulled", claimant=press, phrase="likely", published=False)
+    verified(fact_checker, "borne_out", claimant=None, phrase="roughly even chance", topics=[war])
+    factories.make_forecast(published=True, claim_fields={"claimant": kremlin})  # not verified
+
+
+@pytest.mark.parametrize("who", ["editor", "public"])
+def test_the_leaderboard_gives_what_scoring_every_forecast_gives(board, editor, who):
+    user = editor if who == "editor" else AnonymousUser()
+    expected = scored_one_by_one(user)
+    # The data holds what the comparison is about.
+    assert expected["overall"]["count"] == (6 if who == "editor" else 5)
+    assert {row["name"] for row in expected["author"]} == {"Analyst A", "Analyst B"}
+    assert [row["name"] for row in expected["topic"]] and expected["likelihood_phrase"]
+    assert_same(expected, track_records.leaderboard(user=user))
+
+
+def test_the_leaderboard_reads_five_statements_whatever_the_number_of_forecasts(board, editor, fact_checker):
+    track_records.leaderboard(user=editor)  # loads the editor's permissions, which Django keeps
+    with CaptureQueriesContext(connection) as few:
+        track_records.leaderboard(user=editor)
+    for _ in range(4):
+        verified(fact_checker, "borne_out", claimant=factories.make_actor(), topics=[factories.make_topic()])
+    with CaptureQueriesContext(connection) as more:
+        board = track_records.leaderboard(user=editor)
+    assert len(few) == len(more) == 5
+    assert board["overall"]["count"] == 10
