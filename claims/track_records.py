@@ -1,8 +1,8 @@
-"""Track records: load verified forecasts in a fixed number of queries and aggregate their scores.
+"""Track records and the leaderboard: verified forecasts counted by the database and their
+scores aggregated, each distinct (probability, interval, verdict) scored once.
 
-Three queries whatever the number of forecasts: the forecasts with their claimant and source,
-the topics of their claims, the authors of their sources.
-"""
+tests/scoring_reference.py computes the same the slow way, every forecast through
+claims.scoring, and the tests hold the two equal."""
 
 import bisect
 import functools
@@ -33,7 +33,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from claims import scoring
-from claims.models import Actor, ActorScoreSummary, Claim, Forecast, Topic, Verification, VerificationVerdict
+from claims.models import Actor, ActorScoreSummary, Forecast, Topic, Verification, VerificationVerdict
 from claims.selectors import PUBLISHED, can_see_unpublished, table_sql
 from config.bounded import put_bounded
 from config.db import fetch_prepared
@@ -56,62 +56,6 @@ def verified_forecasts(*, user, actor: Actor | None = None) -> Q:
         )
         condition &= Q(claim__claimant=actor) | Q(Exists(authored))
     return condition
-
-
-def forecast_inputs(*, user, actor: Actor | None = None) -> list[scoring.ForecastInput]:
-    """The verified forecasts the user may see, as scoring inputs with their grouping keys."""
-    rows = list(
-        Forecast.objects.filter(verified_forecasts(user=user, actor=actor))
-        .order_by("id")
-        .values(
-            "id",
-            "verdict",
-            "probability",
-            "probability_low",
-            "probability_high",
-            "likelihood_phrase",
-            "claim_id",
-            "claim__claimant_id",
-            "claim__claimant__name",
-            "claim__passage__source_id",
-            "claim__passage__source__title",
-        )
-    )
-    if not rows:
-        return []
-    claim_ids = [row["claim_id"] for row in rows]
-    source_ids = {row["claim__passage__source_id"] for row in rows}
-    topics = defaultdict(list)
-    for link in (
-        Claim.topics.through.objects.filter(claim_id__in=claim_ids)
-        .order_by("topic__name", "topic_id")
-        .values_list("claim_id", "topic_id", "topic__name")
-    ):
-        topics[link[0]].append((link[1], link[2]))
-    authors = defaultdict(list)
-    for link in (
-        Source.authors.through.objects.filter(source_id__in=source_ids)
-        .order_by("actor__name", "actor_id")
-        .values_list("source_id", "actor_id", "actor__name")
-    ):
-        authors[link[0]].append((link[1], link[2]))
-    return [
-        scoring.ForecastInput(
-            forecast_id=row["id"],
-            verdict=row["verdict"],
-            probability=row["probability"],
-            probability_low=row["probability_low"],
-            probability_high=row["probability_high"],
-            likelihood_phrase=row["likelihood_phrase"],
-            claimant=(row["claim__claimant_id"], row["claim__claimant__name"])
-            if row["claim__claimant_id"]
-            else None,
-            authors=tuple(authors[row["claim__passage__source_id"]]),
-            source=(row["claim__passage__source_id"], row["claim__passage__source__title"]),
-            topics=tuple(topics[row["claim_id"]]),
-        )
-        for row in rows
-    ]
 
 
 def claim_review_forecasts(*, user) -> QuerySet[Forecast]:
@@ -168,16 +112,6 @@ def aggregate_data(result: scoring.Aggregate) -> dict:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
-
-
-def breakdown(items, dimension: str, bins: int = scoring.DEFAULT_BINS) -> list[dict]:
-    """Aggregates per key of one dimension, best mean Brier first, unscored-only groups last."""
-    groups = scoring.aggregate_by(items, scoring.DIMENSIONS[dimension], bins)
-    rows = []
-    for key, result in groups.items():
-        label = {"phrase": key} if dimension == "likelihood_phrase" else {"id": key[0], "name": key[1]}
-        rows.append({**label, **aggregate_data(result)})
-    return _sorted_breakdown(rows)
 
 
 def forecast_scores(items) -> list[dict]:

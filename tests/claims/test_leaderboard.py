@@ -9,17 +9,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import scoring, services, track_records
-from tests import factories
+from tests import factories, scoring_reference
 
 pytestmark = pytest.mark.django_db
 
 
 def scored_one_by_one(user) -> dict:
     """The leaderboard as scoring every forecast gives it (claims.scoring over forecast_inputs)."""
-    items = track_records.forecast_inputs(user=user)
+    items = scoring_reference.forecast_inputs(user=user)
     return {
         "overall": track_records.aggregate_data(scoring.aggregate(items)),
-        **{dimension: track_records.breakdown(items, dimension) for dimension in scoring.DIMENSIONS},
+        **{dimension: scoring_reference.breakdown(items, dimension) for dimension in scoring.DIMENSIONS},
     }
 
 

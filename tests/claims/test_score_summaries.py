@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from claims import scoring, services, track_records
 from claims.models import ActorScoreSummary, Forecast
-from tests import factories
+from tests import factories, scoring_reference
 
 
 def verify(forecast, verdict, fact_checker, reason=""):
@@ -35,7 +35,7 @@ def forecast_by(claimant, phrase, *, source, topics=(), published=True):
 
 def reference(actor, user, bins=scoring.DEFAULT_BINS) -> dict:
     """The track record computed the slow way: every forecast through scoring.aggregate."""
-    items = track_records.forecast_inputs(user=user, actor=actor)
+    items = scoring_reference.forecast_inputs(user=user, actor=actor)
     roles = {
         "claimant": [item for item in items if item.claimant and item.claimant[0] == actor.pk],
         "author": [item for item in items if any(author[0] == actor.pk for author in item.authors)],
@@ -47,7 +47,7 @@ def reference(actor, user, bins=scoring.DEFAULT_BINS) -> dict:
     return {
         f"as_{role}": {
             **track_records.aggregate_data(scoring.aggregate(roles[role], bins)),
-            **{f"by_{d}": track_records.breakdown(roles[role], d, bins) for d in dimensions[role]},
+            **{f"by_{d}": scoring_reference.breakdown(roles[role], d, bins) for d in dimensions[role]},
         }
         for role in roles
     }
