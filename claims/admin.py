@@ -3,8 +3,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,9 +13,7 @@ from claims.selectors import filter_by_topic, forecast_filter_status
 from config.admin_search import AutocompleteTargetMixin, autocomplete_asks_for
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
-from config.search import StoredSearchVector, any_of, full_text_matches, websearch
 from sources.admin import SourceListFilter, changelist_without
-from sources.models import Passage
 
 
 @admin.register(Actor)
@@ -106,31 +102,6 @@ class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     search_fields = ["statement", "passage__exact", "claimant__name"]
     autocomplete_fields = ["claimant", "subjects", "topics"]
     raw_id_fields = ["passage"]
-
-    @property
-    def search_help_text(self):
-        if connection.vendor != "postgresql":
-            return None
-        return (
-            "Finds the words in the statement or the quoted passage, as the API's search does "
-            '("a phrase", -word, or), and the text in the claimant\'s name.'
-        )
-
-    def get_search_results(self, request, queryset, search_term):
-        """On PostgreSQL, full-text search through the claims' and passages' indexes: Django's
-        substring search (ILIKE over three joined tables) read every claim, 4.6 s at a million.
-        Words match as in the API's search, by their stem ("pipelines" finds "pipeline"), and
-        not inside other words."""
-        terms = " ".join(search_term.split())
-        if not terms or connection.vendor != "postgresql":
-            return super().get_search_results(request, queryset, search_term)
-        query = websearch(terms)
-        passages = full_text_matches(Passage.objects.order_by(), query).values("pk")
-        claimants = Actor.objects.order_by().filter(name__icontains=terms).values("pk")
-        matches = (
-            Q(search_vector_=query) | Q(any_of("passage_id", passages)) | Q(any_of("claimant_id", claimants))
-        )
-        return queryset.alias(search_vector_=StoredSearchVector()).filter(matches), False
 
     @property
     def media(self):

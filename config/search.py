@@ -13,7 +13,7 @@ from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Expression, F, FloatField, Lookup, Q
+from django.db.models import Expression, FloatField, Q
 from django.db.models.functions import Greatest
 from rest_framework.filters import BaseFilterBackend
 
@@ -73,8 +73,8 @@ class SearchFilter(BaseFilterBackend):
 
     @staticmethod
     def _full_text(queryset, terms: str, ranked: bool):
-        query = websearch(terms)
-        queryset = full_text_matches(queryset, query)
+        query = SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
+        queryset = queryset.alias(search_vector_=StoredSearchVector()).filter(search_vector_=query)
         if ranked:
             queryset = queryset.annotate(search_rank=SearchRank(StoredSearchVector(), query)).order_by(
                 "-search_rank", *queryset.query.order_by
@@ -144,31 +144,3 @@ class SearchFilter(BaseFilterBackend):
                 "schema": {"type": "string", "maxLength": MAX_SEARCH_LENGTH},
             }
         ]
-
-
-class _AnyOf(Lookup):
-    lookup_name = "any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def any_of(column: str, queryset) -> Lookup:
-    """A condition: the column holds one of the subquery's values, as `= ANY(ARRAY(subquery))`,
-    which PostgreSQL answers from the column's index, within an OR too. As `IN (subquery)` an OR
-    of such conditions checks every row of the table."""
-    from django.contrib.postgres.expressions import ArraySubquery
-
-    return _AnyOf(F(column), ArraySubquery(queryset))
-
-
-def websearch(terms: str) -> SearchQuery:
-    """The terms as the API's search reads them: words by their stem, "a phrase", -word, or."""
-    return SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
-
-
-def full_text_matches(queryset, query: SearchQuery):
-    """The rows of a table with a stored `search_vector` that match a query, from its GIN index."""
-    return queryset.alias(search_vector_=StoredSearchVector()).filter(search_vector_=query)
