@@ -226,15 +226,18 @@ def aggregate_by(
     return {key: aggregate(group, bins) for key, group in groups.items()}
 
 
+def phrase_key(phrase: str) -> str:
+    """The key a likelihood phrase is grouped by: without case or spaces around ("" for none)."""
+    return phrase.strip().lower()
+
+
 # The dimensions a track record is broken down by. Each returns the keys of one item.
 DIMENSIONS: dict[str, Callable[[ForecastInput], Iterable[Hashable]]] = {
     "claimant": lambda item: [item.claimant] if item.claimant else [],
     "author": lambda item: item.authors,
     "source": lambda item: [item.source] if item.source else [],
     "topic": lambda item: item.topics,
-    "likelihood_phrase": lambda item: (
-        [item.likelihood_phrase.strip().lower()] if item.likelihood_phrase.strip() else []
-    ),
+    "likelihood_phrase": lambda item: [key] if (key := phrase_key(item.likelihood_phrase)) else [],
 }
 
 

@@ -351,7 +351,7 @@ def _changes(actor_id: int, before: dict, after: dict) -> dict[str, dict[str, se
         if not parts:
             continue
         cells = [row for part in parts for row in part.get("cells", [])]
-        changed = {"phrases": {row[1].strip().lower() for row in cells if row[1].strip()}}
+        changed = {"phrases": {key for row in cells if (key := scoring.phrase_key(row[1]))}}
         for dimension in ROLE_DIMENSIONS[role]:
             changed[dimension] = {row[1] for part in parts for row in part.get(dimension, [])}
         changes[role] = changed
@@ -629,7 +629,7 @@ def _role_record(
     wanted = None if previous is None else changed["phrases"]
     by_phrase = defaultdict(list)
     for phrase, *cell in cells:
-        phrase = phrase.strip().lower()
+        phrase = scoring.phrase_key(phrase)
         if phrase and (wanted is None or phrase in wanted):
             by_phrase[phrase].append(cell)
     rows = {} if previous is None else {row["phrase"]: row for row in previous["by_likelihood_phrase"]}
@@ -887,9 +887,8 @@ def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS) -> dict:
         by_author[(actor_id, name)].extend(source_cells.get(source_id, []))
     phrases = defaultdict(list)
     for (phrase,), cells in by_phrase.items():
-        # Told apart as scoring.DIMENSIONS tells them: without case or spaces around.
-        if phrase.strip():
-            phrases[(phrase.strip().lower(),)].extend(cells)
+        if key := scoring.phrase_key(phrase):
+            phrases[(key,)].extend(cells)
     groups = {
         # The claimant is the forecast's copy of its claim's: no join.
         "claimant": _counted_by(verified.filter(claimant__isnull=False), "claimant_id", "claimant__name"),
