@@ -10,10 +10,11 @@ from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin, claimants_with_forecasts
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.selectors import filter_by_topic, forecast_filter_status
-from config.admin_search import AutocompleteTargetMixin, autocomplete_asks_for
+from config.admin_search import AutocompleteTargetMixin, IndexedSearchMixin, autocomplete_asks_for
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
 from sources.admin import SourceListFilter, changelist_without
+from sources.models import Passage
 
 
 @admin.register(Actor)
@@ -93,7 +94,7 @@ def _review_action(action_name: str, verb: str):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(IndexedSearchMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
     show_full_result_count = False
     list_display = ["__str__", "kind", "claimant", "review_state", "source_title", "created_at"]
@@ -102,6 +103,13 @@ class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     search_fields = ["statement", "passage__exact", "claimant__name"]
     autocomplete_fields = ["claimant", "subjects", "topics"]
     raw_id_fields = ["passage"]
+
+    def indexed_search(self, term):
+        statements = Claim.objects.filter(statement__icontains=term)
+        passages = Passage.objects.filter(exact__icontains=term)
+        by_passage = Claim.objects.filter(passage__in=passages.order_by().values("pk"))
+        by_claimant = Claim.objects.filter(claimant__name__icontains=term)
+        return [statements, passages, by_claimant], [statements, by_passage, by_claimant]
 
     @property
     def media(self):

@@ -1,9 +1,16 @@
 """The admin's autocomplete (select2): the box that finds a row by typing, for the due queue's
 filters and the source filter of the lists, and the requests it makes, which ask a model admin
 for choices through its queryset and its search. These let an admin tell those requests from
-its own pages and refuse what its changelist's search form would refuse."""
+its own pages and refuse what its changelist's search form would refuse. And the changelists'
+search at a million rows, through the indexes of the fields it searches."""
 
+import json
+
+from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import connection
+from django.db.models import Q
+from django.utils.text import smart_split, unescape_string_literal
 
 from config.filters import MAX_ID, is_id_text
 
@@ -52,3 +59,63 @@ class IdAutocompleteSelect(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         ids = [v for v in value if is_id_text(v) and int(v) <= MAX_ID]
         return super().optgroups(name, ids, attr)
+
+
+def search_terms(search_term: str) -> list[str]:
+    """The terms of an admin search as Django's changelist reads them: words, or "quoted phrases"."""
+    terms = []
+    for bit in smart_split(search_term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        terms.append(bit)
+    return terms
+
+
+def estimated_share(queryset) -> float:
+    """The share of its table's rows that PostgreSQL's planner expects the queryset to find, from
+    its statistics: two EXPLAINs, no row read."""
+
+    def rows(qs) -> float:
+        return json.loads(qs.order_by().values("pk").explain(format="json"))[0]["Plan"]["Plan Rows"]
+
+    return rows(queryset) / max(rows(queryset.model._base_manager.all()), 1.0)
+
+
+class IndexedSearchMixin:
+    """A changelist's search, on PostgreSQL, as the union of the rows each searched field's index
+    finds, with the same rows as Django's search.
+
+    Django matches every term with `UPPER(field) LIKE UPPER('%term%')` over the search fields,
+    ORed across the tables they are joined from, which no index can serve: it reads every row of
+    each table. Each field here has a trigram index on that same expression (pg_trgm), and each
+    term's rows are the union of the rows found through each index, so a term that is rare among
+    a million rows is found among those few. A term that many rows hold is cheaper to find by
+    reading the tables, as Django does, since the page then joins and sorts every match (at a
+    million claims, 16,317 matches took ~1 s through the union against ~3 s for Django's, and
+    158,414 took ~8 s against ~3 s): when the planner's statistics expect more than
+    `indexed_search_max_share` of a table to match it, the term keeps Django's condition.
+    Other databases keep Django's search."""
+
+    indexed_search_max_share = 0.02
+
+    def indexed_search(self, term: str) -> tuple[list, list]:
+        """For one term: the querysets of the indexed lookups whose expected share decides the
+        way, and the querysets of this model's keys whose union is the rows matching the term."""
+        raise NotImplementedError
+
+    def get_search_results(self, request, queryset, search_term):
+        if connection.vendor != "postgresql":
+            return super().get_search_results(request, queryset, search_term)
+        search_fields = self.get_search_fields(request)
+        may_have_duplicates = False
+        for term in search_terms(search_term):
+            lookups, keys = self.indexed_search(term)
+            if any(estimated_share(lookup) > self.indexed_search_max_share for lookup in lookups):
+                # Django's condition for the term (search fields here are plain paths: no ^, = or @).
+                fields = [(f"{field}__icontains", term) for field in search_fields]
+                queryset = queryset.filter(Q.create(fields, connector=Q.OR))
+                may_have_duplicates |= any(lookup_spawns_duplicates(self.opts, f) for f in search_fields)
+            else:
+                first, *rest = (keys_of.order_by().values("pk") for keys_of in keys)
+                queryset = queryset.filter(pk__in=first.union(*rest))
+        return queryset, may_have_duplicates
