@@ -4,26 +4,12 @@ Django's admin searches with `UPPER(statement::text) LIKE UPPER('%term%')`; this
 that expression (pg_trgm, made in 0003), so PostgreSQL can find a term among a million
 statements without reading each. It is built CONCURRENTLY, so a deployment adding it does not
 block writes to the claims while it builds (26 s at a million claims). Other databases skip
-this migration's SQL.
+it.
 """
 
 from django.db import migrations
 
-INDEX = "claim_statement_upper_trgm_idx"
-
-
-def _create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON claims_claim USING gin (UPPER(statement) gin_trgm_ops)"
-    )
-
-
-def _drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
+from config.migration_indexes import create_index_concurrently
 
 
 class Migration(migrations.Migration):
@@ -31,4 +17,8 @@ class Migration(migrations.Migration):
 
     dependencies = [("claims", "0012_published_search_indexes")]
 
-    operations = [migrations.RunPython(_create, _drop, elidable=False)]
+    operations = [
+        create_index_concurrently(
+            "claim_statement_upper_trgm_idx", "claims_claim", "gin (UPPER(statement) gin_trgm_ops)"
+        ),
+    ]

@@ -120,3 +120,31 @@ def test_score_summaries_are_recompressed_with_lz4_and_keep_their_values_both_wa
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _admin_search_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%upper_trgm_idx"])
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _has_pg_trgm() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_search_indexes_are_dropped_and_built_again_without_dropping_pg_trgm():
+    built = {"claim_statement_upper_trgm_idx", "passage_exact_upper_trgm_idx"}
+    assert _admin_search_indexes() == built
+    try:
+        migrate(("sources", "0004_create_cache_table"))
+        migrate(("claims", "0012_published_search_indexes"))
+        assert _admin_search_indexes() == set()
+        assert _has_pg_trgm()  # the actors' trigram index (claims 0003) still needs it
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert _admin_search_indexes() == built
