@@ -33,20 +33,8 @@ def forecast_inputs(*, user, actor: Actor | None = None) -> list[scoring.Forecas
         return []
     claim_ids = [row["claim_id"] for row in rows]
     source_ids = {row["claim__passage__source_id"] for row in rows}
-    topics = defaultdict(list)
-    for link in (
-        Claim.topics.through.objects.filter(claim_id__in=claim_ids)
-        .order_by("topic__name", "topic_id")
-        .values_list("claim_id", "topic_id", "topic__name")
-    ):
-        topics[link[0]].append((link[1], link[2]))
-    authors = defaultdict(list)
-    for link in (
-        Source.authors.through.objects.filter(source_id__in=source_ids)
-        .order_by("actor__name", "actor_id")
-        .values_list("source_id", "actor_id", "actor__name")
-    ):
-        authors[link[0]].append((link[1], link[2]))
+    topics = _linked(Claim.topics.through.objects.filter(claim_id__in=claim_ids), "claim_id", "topic")
+    authors = _linked(Source.authors.through.objects.filter(source_id__in=source_ids), "source_id", "actor")
     return [
         scoring.ForecastInput(
             forecast_id=row["id"],
@@ -74,3 +62,13 @@ def breakdown(items, dimension: str, bins: int = scoring.DEFAULT_BINS) -> list[d
         label = {"phrase": key} if dimension == "likelihood_phrase" else {"id": key[0], "name": key[1]}
         rows.append({**label, **aggregate_data(result)})
     return _sorted_breakdown(rows)
+
+
+def _linked(links, key: str, target: str) -> dict:
+    """The (id, name) of each link's target, by the link's key, in the order of the names."""
+    linked = defaultdict(list)
+    for owner, target_id, name in links.order_by(f"{target}__name", f"{target}_id").values_list(
+        key, f"{target}_id", f"{target}__name"
+    ):
+        linked[owner].append((target_id, name))
+    return linked
