@@ -137,7 +137,11 @@ def _has_pg_trgm() -> bool:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_the_admin_search_indexes_are_dropped_and_built_again_without_dropping_pg_trgm():
-    built = {"claim_statement_upper_trgm_idx", "passage_exact_upper_trgm_idx"}
+    built = {
+        "claim_statement_upper_trgm_idx",
+        "passage_exact_upper_trgm_idx",
+        "forecast_search_upper_trgm_idx",
+    }
     assert _admin_search_indexes() == built
     try:
         migrate(("sources", "0004_create_cache_table"))
