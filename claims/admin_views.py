@@ -28,6 +28,8 @@ from sources.models import Source
 FACT_CHECK_PERMISSION = "claims.add_verification"
 SCORES_PERMISSION = "claims.view_forecast"
 QUEUE_PAGE_SIZE = 50
+LEADERBOARD_TOP = 20  # rows of each dimension on the leaderboard's first page
+LEADERBOARD_PAGE_SIZE = 100  # rows of a page of one dimension's whole ranking
 CONTEXT_CHARS = 600
 QUEUE_FILTERS = ("source", "claimant", "topic")
 
@@ -315,20 +317,39 @@ class TrackRecordAdminMixin:
         ]
 
     def leaderboard_view(self, request):
+        """Each dimension's best LEADERBOARD_TOP, or with ?by= one dimension's whole ranking, a
+        page at a time. At a million claims the page of every row (16,000: 3.9 MB) took 13 s, 5
+        of them rendering; one dimension reads only its own statements."""
         _require(request, SCORES_PERMISSION, "view forecasts")
-        board = track_records.leaderboard(user=request.user)
+        by = request.GET.get("by")
+        if by is not None and by not in DIMENSION_TITLES:
+            messages.error(
+                request, f"There is no leaderboard by {by!r}. Choose one of: {', '.join(DIMENSION_TITLES)}."
+            )
+            return HttpResponseRedirect(request.path)
+        board = track_records.leaderboard(
+            user=request.user, dimensions=[by] if by else list(DIMENSION_TITLES)
+        )
         overall = board["overall"]
+        if by:
+            page = Paginator(board[by], LEADERBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+            tables = [_leaderboard_table(by, page.object_list, page.start_index(), len(board[by]))]
+        else:
+            page = None
+            tables = [
+                _leaderboard_table(dimension, board[dimension][:LEADERBOARD_TOP], 1, len(board[dimension]))
+                for dimension in DIMENSION_TITLES
+            ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Leaderboard",
+            "title": f"Leaderboard: {DIMENSION_TITLES[by].lower()}" if by else "Leaderboard",
             "subtitle": "Mean Brier score of verified forecasts; lower is better, 0.25 is a coin toss",
             "overall": overall,
             "overall_plot": _plot(overall, "All verified forecasts", "cl-cal-all"),
-            "tables": [
-                {"dimension": dimension, "title": title, "rows": board[dimension]}
-                for dimension, title in DIMENSION_TITLES.items()
-            ],
+            "tables": tables,
+            "by": by,
+            "page": page,
         }
         return TemplateResponse(request, "admin/claims/actor/leaderboard.html", context)
 
@@ -352,6 +373,18 @@ class TrackRecordAdminMixin:
                     for role in ("claimant", "author")
                 ]
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _leaderboard_table(dimension: str, rows: list[dict], first_rank: int, total: int) -> dict:
+    """One dimension's table: its rows from first_rank on, each with its rank, and how many the
+    whole ranking holds."""
+    return {
+        "dimension": dimension,
+        "title": DIMENSION_TITLES[dimension],
+        "rows": [{**row, "rank": rank} for rank, row in enumerate(rows, start=first_rank)],
+        "total": total,
+        "truncated": len(rows) < total,
+    }
 
 
 def _plot(aggregate: dict, title: str, element_id: str) -> str:

@@ -867,38 +867,49 @@ def precomputed_records(summary: dict) -> dict:
     return {scope: _scope_records(summary, scope, scoring.DEFAULT_BINS) for scope in RECORDS_FIELDS}
 
 
-def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS) -> dict:
-    """Aggregates over every verified forecast the user may see, broken down by each dimension.
+LEADERBOARD_DIMENSIONS = ("claimant", "author", "source", "topic", "likelihood_phrase")
+
+
+def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS, dimensions=LEADERBOARD_DIMENSIONS) -> dict:
+    """Aggregates over every verified forecast the user may see, overall and broken down by each
+    of the dimensions asked for (all by default).
 
     Counted as the track records are: the database counts the forecasts of each key by their
-    (probability, interval, verdict), and each distinct combination is scored once. Five
-    statements whatever the number of forecasts; scoring every forecast of each group in
-    Python took 20.7 s at a million claims. A forecast with two topics (or a source with two
-    authors) counts in each, as in scoring.DIMENSIONS.
+    (probability, interval, verdict), and each distinct combination is scored once. At most five
+    statements whatever the number of forecasts (two for the overall and the phrases alone);
+    scoring every forecast of each group in Python took 20.7 s at a million claims. A forecast
+    with two topics (or a source with two authors) counts in each, as in scoring.DIMENSIONS.
     """
     verified = Forecast.objects.filter(verified_forecasts(user=user)).order_by()
     by_phrase = _counted_by(verified, "likelihood_phrase")
-    by_source = _counted_by(verified, "claim__passage__source_id", "claim__passage__source__title")
-    # A source's authors share its forecasts' counts: no second pass over the forecasts.
-    source_cells = {source_id: cells for (source_id, _title), cells in by_source.items()}
-    by_author = defaultdict(list)
-    source_authors = Source.authors.through.objects.values_list("source_id", "actor_id", "actor__name")
-    for source_id, actor_id, name in source_authors.order_by():
-        by_author[(actor_id, name)].extend(source_cells.get(source_id, []))
-    phrases = defaultdict(list)
-    for (phrase,), cells in by_phrase.items():
-        if key := scoring.phrase_key(phrase):
-            phrases[(key,)].extend(cells)
-    groups = {
+    groups = {}
+    if "claimant" in dimensions:
         # The claimant is the forecast's copy of its claim's: no join.
-        "claimant": _counted_by(verified.filter(claimant__isnull=False), "claimant_id", "claimant__name"),
-        "author": {key: cells for key, cells in by_author.items() if cells},
-        "source": by_source,
-        "topic": _counted_by(
+        groups["claimant"] = _counted_by(
+            verified.filter(claimant__isnull=False), "claimant_id", "claimant__name"
+        )
+    if "author" in dimensions or "source" in dimensions:
+        by_source = _counted_by(verified, "claim__passage__source_id", "claim__passage__source__title")
+    if "author" in dimensions:
+        # A source's authors share its forecasts' counts: no second pass over the forecasts.
+        source_cells = {source_id: cells for (source_id, _title), cells in by_source.items()}
+        by_author = defaultdict(list)
+        source_authors = Source.authors.through.objects.values_list("source_id", "actor_id", "actor__name")
+        for source_id, actor_id, name in source_authors.order_by():
+            by_author[(actor_id, name)].extend(source_cells.get(source_id, []))
+        groups["author"] = {key: cells for key, cells in by_author.items() if cells}
+    if "source" in dimensions:
+        groups["source"] = by_source
+    if "topic" in dimensions:
+        groups["topic"] = _counted_by(
             verified.filter(claim__topics__isnull=False), "claim__topics", "claim__topics__name"
-        ),
-        "likelihood_phrase": phrases,
-    }
+        )
+    if "likelihood_phrase" in dimensions:
+        phrases = defaultdict(list)
+        for (phrase,), cells in by_phrase.items():
+            if key := scoring.phrase_key(phrase):
+                phrases[(key,)].extend(cells)
+        groups["likelihood_phrase"] = phrases
     overall = [cell for cells in by_phrase.values() for cell in cells]
     return {
         "overall": aggregate_data(_aggregate_cells(overall, bins)),
@@ -909,10 +920,11 @@ def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS) -> dict:
                         **({"phrase": key[0]} if len(key) == 1 else {"id": key[0], "name": key[1]}),
                         **aggregate_data(_aggregate_cells(cells, bins)),
                     }
-                    for key, cells in keyed.items()
+                    for key, cells in groups[dimension].items()
                 ]
             )
-            for dimension, keyed in groups.items()
+            for dimension in LEADERBOARD_DIMENSIONS
+            if dimension in groups
         },
     }
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from claims import roles, services
+from claims import admin_views, roles, services
 from claims.models import Forecast, Verification
 from tests import factories
 
@@ -332,6 +332,64 @@ def test_leaderboard_shows_mean_brier_per_claimant(checker_client, checker):
     assert f'<a href="/admin/claims/actor/{kremlin.pk}/change/">Kremlin</a>' in page
     assert '<td class="cl-num">0.3906</td>' in page
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="cl-cal"') == 1
+
+
+def two_scored_claimants(checker):
+    """Kremlin (mean Brier 0.390625) and, ranked first, Pentagon (0.015625)."""
+    kremlin = scored_claimant(checker)
+    pentagon = factories.make_actor("Pentagon")
+    record(due_forecast("C", dt.date(2023, 1, 1), claimant=pentagon), "not_borne_out", checker)
+    return kremlin, pentagon
+
+
+def ranked(response, dimension="claimant"):
+    table = next(t for t in response.context["tables"] if t["dimension"] == dimension)
+    return [(row["rank"], row["name"]) for row in table["rows"]], table["total"]
+
+
+def test_leaderboard_shows_each_dimensions_best_and_links_to_the_whole_ranking(
+    checker_client, checker, monkeypatch
+):
+    two_scored_claimants(checker)
+    monkeypatch.setattr(admin_views, "LEADERBOARD_TOP", 1)
+    response = checker_client.get("/admin/claims/actor/leaderboard/")
+
+    assert response.status_code == HTTPStatus.OK
+    assert ranked(response) == ([(1, "Pentagon")], 2)
+    page = response.content.decode()
+    assert "<h2>Claimants (2)</h2>" in page
+    assert '<a href="?by=claimant">All 2 claimants, ranked</a>' in page
+    assert "Kremlin</a>" not in page
+
+
+def test_leaderboard_by_one_dimension_pages_through_its_whole_ranking(checker_client, checker, monkeypatch):
+    two_scored_claimants(checker)
+    monkeypatch.setattr(admin_views, "LEADERBOARD_PAGE_SIZE", 1)
+    first = checker_client.get("/admin/claims/actor/leaderboard/", {"by": "claimant"})
+    second = checker_client.get("/admin/claims/actor/leaderboard/", {"by": "claimant", "page": "2"})
+
+    assert [t["dimension"] for t in first.context["tables"]] == ["claimant"]
+    assert ranked(first) == ([(1, "Pentagon")], 2)
+    assert ranked(second) == ([(2, "Kremlin")], 2)
+    assert '<a href="?by=claimant&amp;page=2">next</a>' in first.content.decode()
+    assert '<a href="?by=claimant&amp;page=1">previous</a>' in second.content.decode()
+    # A page past the last, or not a number, shows a page rather than an error.
+    assert ranked(checker_client.get("/admin/claims/actor/leaderboard/", {"by": "claimant", "page": "9"}))[
+        0
+    ] == [(2, "Kremlin")]
+    assert ranked(checker_client.get("/admin/claims/actor/leaderboard/", {"by": "claimant", "page": "x"}))[
+        0
+    ] == [(1, "Pentagon")]
+
+
+def test_leaderboard_by_an_unknown_dimension_says_which_there_are(checker_client, checker):
+    response = checker_client.get("/admin/claims/actor/leaderboard/", {"by": "planet"}, follow=True)
+
+    assert response.redirect_chain == [("/admin/claims/actor/leaderboard/", HTTPStatus.FOUND)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "There is no leaderboard by 'planet'. "
+        "Choose one of: claimant, author, source, topic, likelihood_phrase."
+    ]
 
 
 def test_actor_page_shows_track_record_and_calibration_plot(checker_client, checker):

@@ -117,3 +117,19 @@ def test_the_leaderboard_reads_five_statements_whatever_the_number_of_forecasts(
         board = track_records.leaderboard(user=editor)
     assert len(few) == len(more) == 5
     assert board["overall"]["count"] == 10
+
+
+@pytest.mark.parametrize(
+    ("dimension", "statements"),
+    [("claimant", 2), ("author", 3), ("source", 2), ("topic", 2), ("likelihood_phrase", 1)],
+)
+def test_one_dimension_of_the_leaderboard_is_the_whole_ones_from_its_own_statements(
+    board, editor, dimension, statements
+):
+    whole = track_records.leaderboard(user=editor)
+    with CaptureQueriesContext(connection) as captured:
+        one = track_records.leaderboard(user=editor, dimensions=[dimension])
+
+    assert whole[dimension]  # the data holds rows for the comparison
+    assert one == {"overall": whole["overall"], dimension: whole[dimension]}
+    assert len(captured) == statements
