@@ -327,9 +327,9 @@ class TrackRecordAdminMixin:
                 request, f"There is no leaderboard by {by!r}. Choose one of: {', '.join(DIMENSION_TITLES)}."
             )
             return HttpResponseRedirect(request.path)
-        board = track_records.leaderboard(
-            user=request.user, dimensions=[by] if by else list(DIMENSION_TITLES)
-        )
+        dimensions = [by] if by else list(DIMENSION_TITLES)
+        # Rankings: only the rows shown are aggregated in full.
+        board = track_records.leaderboard_rankings(user=request.user, dimensions=dimensions)
         overall = board["overall"]
         if by:
             page = Paginator(board[by], LEADERBOARD_PAGE_SIZE).get_page(request.GET.get("page"))

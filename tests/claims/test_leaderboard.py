@@ -133,3 +133,33 @@ def test_one_dimension_of_the_leaderboard_is_the_whole_ones_from_its_own_stateme
     assert whole[dimension]  # the data holds rows for the comparison
     assert one == {"overall": whole["overall"], dimension: whole[dimension]}
     assert len(captured) == statements
+
+
+def test_a_ranking_gives_its_rows_a_page_at_a_time_in_the_breakdowns_order(board, editor):
+    """Ranked by mean Brier and count alone, the rows are in the order _sorted_breakdown gives
+    the fully aggregated rows; a page is the same rows as the whole ranking's slice."""
+    rankings = track_records.leaderboard_rankings(user=editor)
+    for dimension in track_records.LEADERBOARD_DIMENSIONS:
+        ranking = rankings[dimension]
+        whole = ranking[:]
+
+        assert len(whole) == len(ranking) >= 2, dimension
+        assert whole == track_records._sorted_breakdown(list(reversed(whole))), dimension
+        assert [ranking[index] for index in range(len(ranking))] == whole
+        assert ranking[1:3] == whole[1:3]
+        assert ranking[len(ranking) :] == []
+
+
+def test_a_ranking_puts_more_forecasts_first_on_a_tie_and_the_unscored_last(fact_checker, editor):
+    first_by_name, more, unscored = (factories.make_actor(name) for name in ("A", "B", "C"))
+    for claimant in (first_by_name, more, more):
+        verified(fact_checker, "not_borne_out", claimant=claimant)  # each 0.015625
+    verified(fact_checker, "annulled", claimant=unscored)
+
+    ranking = track_records.leaderboard_rankings(user=editor, dimensions=["claimant"])["claimant"]
+
+    assert [(row["name"], row["count"], row["unscored"]) for row in ranking[:]] == [
+        ("B", 2, 0),
+        ("A", 1, 0),
+        ("C", 0, 1),
+    ]
