@@ -873,7 +873,7 @@ LEADERBOARD_DIMENSIONS = ("claimant", "author", "source", "topic", "likelihood_p
 def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS, dimensions=LEADERBOARD_DIMENSIONS) -> dict:
     """Aggregates over every verified forecast the user may see, overall and broken down by each
     of the dimensions asked for (all by default), each breakdown in _sorted_breakdown's order.
-    leaderboard_page() with every row."""
+    leaderboard_rankings(), every row of each."""
     board = leaderboard_rankings(user=user, bins=bins, dimensions=dimensions)
     return {
         "overall": board.pop("overall"),

@@ -3,25 +3,21 @@ statements and the quoted passages, and the claimants' names, finds the same cla
 own search; a term most claims hold keeps Django's condition. Other databases keep Django's
 search, which these tests compare against."""
 
+from functools import partial
 from http import HTTPStatus
 
 import pytest
-from django.contrib import admin
-from django.contrib.admin import ModelAdmin
-from django.db import connection
-from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.test import Client
 
 from claims import roles
 from claims.admin import ClaimAdmin
 from claims.models import Claim
 from sources.models import Passage
-from tests import factories
+from tests import admin_search, factories
+from tests.admin_search import plan_without_seqscan, postgres_only
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the indexed search is PostgreSQL's; others keep Django's"
-)
+searched = partial(admin_search.searched, Claim)
 
 TEXT = (
     "The Kremlin said the Nord Stream pipeline would reopen. "
@@ -50,19 +46,6 @@ def claims(db):
         "quotes": claim("a back\\slash of 'quotes' matters", "Nothing to see."),
         "none": claim("Nobody expects", "The commission will not meet."),
     }
-
-
-def model_admin() -> ClaimAdmin:
-    return admin.site._registry[Claim]
-
-
-def searched(search_term, *, djangos=False) -> set[int]:
-    request = RequestFactory().get("/admin/claims/claim/", {"q": search_term})
-    request.user = factories.make_user(is_superuser=True, is_staff=True)
-    claims_admin = model_admin()
-    search = ModelAdmin.get_search_results if djangos else type(claims_admin).get_search_results
-    queryset, _ = search(claims_admin, request, Claim.objects.all(), search_term)
-    return set(queryset.values_list("pk", flat=True))
 
 
 TERMS = [
@@ -123,27 +106,21 @@ def test_the_indexed_search_finds_each_field(claims, term, expected, monkeypatch
 @postgres_only
 def test_the_indexed_search_is_a_union_of_the_indexed_lookups(claims, monkeypatch):
     monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
-    with CaptureQueriesContext(connection) as captured:
-        searched("nord")
-    search = captured.captured_queries[-1]["sql"]
+    _, search, explains = admin_search.searched_with_statements(Claim, "nord")
 
     assert " UNION " in search
     assert 'UPPER("U0"."statement"::text) LIKE UPPER(' in search
     assert '"sources_passage"."exact"' not in search.partition(" WHERE ")[0]  # no join for the page
-    # The decision reads the planner's estimates: EXPLAIN, no rows.
-    explains = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("EXPLAIN")]
-    assert 2 <= len(explains) <= 6
+    assert 2 <= explains <= 6  # the decision reads the planner's estimates: EXPLAIN, no rows
 
 
 @postgres_only
 @pytest.mark.parametrize("term", ["spring", "nord stream", "gazprom hold", "zzqx"])
 def test_a_term_most_claims_hold_keeps_djangos_condition(claims, term, monkeypatch):
     monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", -1.0)
-    with CaptureQueriesContext(connection) as captured:
-        found = searched(term)
+    found, search, _ = admin_search.searched_with_statements(Claim, term)
 
     assert found == searched(term, djangos=True)
-    search = captured.captured_queries[-1]["sql"]
     assert " UNION " not in search
     assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in search
 
@@ -152,15 +129,10 @@ def test_a_term_most_claims_hold_keeps_djangos_condition(claims, term, monkeypat
 def test_the_statements_of_a_search_do_not_grow_with_the_claims(claims, monkeypatch):
     monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
 
-    def statements():
-        with CaptureQueriesContext(connection) as captured:
-            searched("deliveries spring")
-        return len(captured.captured_queries)
-
-    before = statements()
+    before = admin_search.statement_count(Claim, "deliveries spring")
     for _ in range(5):
         factories.make_claim(statement="More deliveries in spring.")
-    assert statements() == before
+    assert admin_search.statement_count(Claim, "deliveries spring") == before
 
 
 @postgres_only
@@ -174,11 +146,7 @@ def test_the_statements_of_a_search_do_not_grow_with_the_claims(claims, monkeypa
 def test_djangos_search_expression_is_the_indexed_one(claims, model, lookup, index):
     """The index is on the expression Django's icontains writes, UPPER(column::text), so the
     planner can use it for the statement the ORM sends."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = model.objects.filter(**{lookup: "pipeline"}).order_by().values("pk").explain()
-
-    assert index in plan
+    assert index in plan_without_seqscan(model, lookup)
 
 
 def test_the_changelist_searches(claims):

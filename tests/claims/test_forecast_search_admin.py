@@ -3,24 +3,21 @@ forecasts' own searched fields and of their claims' statements finds the same fo
 Django's own search; a term most forecasts hold keeps Django's condition. Other databases keep
 Django's search, which these tests compare against."""
 
+from functools import partial
 from http import HTTPStatus
 
 import pytest
-from django.contrib import admin
-from django.contrib.admin import ModelAdmin
 from django.db import connection
-from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.test import Client
 
 from claims import roles
 from claims.admin import ForecastAdmin
 from claims.models import Claim, Forecast
-from tests import factories
+from tests import admin_search, factories
+from tests.admin_search import plan_without_seqscan, postgres_only
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the indexed search is PostgreSQL's; others keep Django's"
-)
+searched = partial(admin_search.searched, Forecast)
 
 
 @pytest.fixture
@@ -44,19 +41,6 @@ def forecasts(db):
         "unicode": forecast("Doubts in GDAŃSK.", "The port stays open."),
         "none": forecast("The commission meets.", "The commission will not meet."),
     }
-
-
-def model_admin() -> ForecastAdmin:
-    return admin.site._registry[Forecast]
-
-
-def searched(search_term, *, djangos=False) -> set[int]:
-    request = RequestFactory().get("/admin/claims/forecast/", {"q": search_term})
-    request.user = factories.make_user(is_superuser=True, is_staff=True)
-    forecasts_admin = model_admin()
-    search = ModelAdmin.get_search_results if djangos else type(forecasts_admin).get_search_results
-    queryset, _ = search(forecasts_admin, request, Forecast.objects.all(), search_term)
-    return set(queryset.values_list("pk", flat=True))
 
 
 TERMS = [
@@ -114,26 +98,21 @@ def test_the_indexed_search_finds_each_field(forecasts, term, expected, monkeypa
 @postgres_only
 def test_the_indexed_search_is_a_union_of_the_indexed_lookups(forecasts, monkeypatch):
     monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
-    with CaptureQueriesContext(connection) as captured:
-        searched("pipeline")
-    search = captured.captured_queries[-1]["sql"]
+    _, search, explains = admin_search.searched_with_statements(Forecast, "pipeline")
 
     assert " UNION " in search
     assert 'UPPER("U0"."horizon_text"::text) LIKE UPPER(' in search
     assert '"claims_claim"' not in search.partition(" WHERE ")[0]  # no join for the page
-    explains = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("EXPLAIN")]
-    assert 2 <= len(explains) <= 4
+    assert 2 <= explains <= 4
 
 
 @postgres_only
 @pytest.mark.parametrize("term", ["pipeline", "spring", "kupala elections", "zzqx"])
 def test_a_term_most_forecasts_hold_keeps_djangos_condition(forecasts, term, monkeypatch):
     monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", -1.0)
-    with CaptureQueriesContext(connection) as captured:
-        found = searched(term)
+    found, search, _ = admin_search.searched_with_statements(Forecast, term)
 
     assert found == searched(term, djangos=True)
-    search = captured.captured_queries[-1]["sql"]
     assert " UNION " not in search
     assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in search
 
@@ -155,26 +134,20 @@ def test_a_term_common_in_either_table_keeps_djangos_condition(forecasts, common
         cursor.execute("ANALYZE claims_claim")
         cursor.execute("ANALYZE claims_forecast")
     monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", 0.5)
-    with CaptureQueriesContext(connection) as captured:
-        found = searched(term)
+    found, search, _ = admin_search.searched_with_statements(Forecast, term)
 
     assert len(found) == 20
-    assert " UNION " not in captured.captured_queries[-1]["sql"]
+    assert " UNION " not in search
 
 
 @postgres_only
 def test_the_statements_of_a_search_do_not_grow_with_the_forecasts(forecasts, monkeypatch):
     monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
 
-    def statements():
-        with CaptureQueriesContext(connection) as captured:
-            searched("deliveries spring")
-        return len(captured.captured_queries)
-
-    before = statements()
+    before = admin_search.statement_count(Forecast, "deliveries spring")
     for _ in range(5):
         factories.make_forecast(outcome="More deliveries in spring.")
-    assert statements() == before
+    assert admin_search.statement_count(Forecast, "deliveries spring") == before
 
 
 @postgres_only
@@ -191,11 +164,7 @@ def test_djangos_search_expressions_are_the_indexed_ones(forecasts, model, looku
     """Each field's index is on the expression Django's icontains writes, UPPER(column::text),
     so the planner can use it for the statement the ORM sends."""
     index = "claim_statement_upper_trgm_idx" if model is Claim else "forecast_search_upper_trgm_idx"
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-    plan = model.objects.filter(**{lookup: "pipeline"}).order_by().values("pk").explain()
-
-    assert index in plan
+    assert index in plan_without_seqscan(model, lookup)
 
 
 def test_the_changelist_searches(forecasts):

@@ -1,0 +1,47 @@
+"""For the tests of the changelists' indexed search (config.admin_search): a search as the
+changelist makes it, by the model admin's own search or by Django's, and what it sent."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the indexed search is PostgreSQL's; others keep Django's"
+)
+
+
+def searched(model, search_term: str, *, djangos: bool = False) -> set[int]:
+    """The keys of the model's rows that its admin's search finds, or Django's own search."""
+    opts = model._meta
+    request = RequestFactory().get(f"/admin/{opts.app_label}/{opts.model_name}/", {"q": search_term})
+    request.user = factories.make_user(is_superuser=True, is_staff=True)
+    model_admin = admin.site._registry[model]
+    search = ModelAdmin.get_search_results if djangos else type(model_admin).get_search_results
+    queryset, _ = search(model_admin, request, model.objects.all(), search_term)
+    return set(queryset.values_list("pk", flat=True))
+
+
+def searched_with_statements(model, search_term: str) -> tuple[set[int], str, int]:
+    """The keys found, the search's statement (the last sent) and how many EXPLAINs were sent."""
+    with CaptureQueriesContext(connection) as captured:
+        found = searched(model, search_term)
+    statements = [query["sql"] for query in captured.captured_queries]
+    return found, statements[-1], sum(statement.startswith("EXPLAIN") for statement in statements)
+
+
+def statement_count(model, search_term: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        searched(model, search_term)
+    return len(captured.captured_queries)
+
+
+def plan_without_seqscan(model, lookup: str) -> str:
+    """The plan of the lookup's keys for "pipeline" when the planner may not read the table."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return model.objects.filter(**{lookup: "pipeline"}).order_by().values("pk").explain()
