@@ -870,17 +870,6 @@ def precomputed_records(summary: dict) -> dict:
 LEADERBOARD_DIMENSIONS = ("claimant", "author", "source", "topic", "likelihood_phrase")
 
 
-def leaderboard(*, user, bins: int = scoring.DEFAULT_BINS, dimensions=LEADERBOARD_DIMENSIONS) -> dict:
-    """Aggregates over every verified forecast the user may see, overall and broken down by each
-    of the dimensions asked for (all by default), each breakdown in _sorted_breakdown's order.
-    leaderboard_rankings(), every row of each."""
-    board = leaderboard_rankings(user=user, bins=bins, dimensions=dimensions)
-    return {
-        "overall": board.pop("overall"),
-        **{dimension: list(ranking) for dimension, ranking in board.items()},
-    }
-
-
 def leaderboard_rankings(
     *, user, bins: int = scoring.DEFAULT_BINS, dimensions=LEADERBOARD_DIMENSIONS
 ) -> dict:

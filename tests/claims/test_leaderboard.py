@@ -23,6 +23,13 @@ def scored_one_by_one(user) -> dict:
     }
 
 
+def whole_leaderboard(*, user, dimensions=track_records.LEADERBOARD_DIMENSIONS) -> dict:
+    """The overall aggregate and every row of each dimension's ranking, as plain data."""
+    board = track_records.leaderboard_rankings(user=user, dimensions=dimensions)
+    overall = board.pop("overall")
+    return {"overall": overall, **{dimension: list(ranking) for dimension, ranking in board.items()}}
+
+
 def assert_same(expected, actual, path="leaderboard"):
     """Equal, but for the sixth decimal of a mean: a weighted sum rounds its last place either way."""
     if isinstance(expected, dict):
@@ -104,17 +111,17 @@ def test_the_leaderboard_gives_what_scoring_every_forecast_gives(board, editor, 
     assert expected["overall"]["count"] == (6 if who == "editor" else 5)
     assert {row["name"] for row in expected["author"]} == {"Analyst A", "Analyst B"}
     assert [row["name"] for row in expected["topic"]] and expected["likelihood_phrase"]
-    assert_same(expected, track_records.leaderboard(user=user))
+    assert_same(expected, whole_leaderboard(user=user))
 
 
 def test_the_leaderboard_reads_five_statements_whatever_the_number_of_forecasts(board, editor, fact_checker):
-    track_records.leaderboard(user=editor)  # loads the editor's permissions, which Django keeps
+    whole_leaderboard(user=editor)  # loads the editor's permissions, which Django keeps
     with CaptureQueriesContext(connection) as few:
-        track_records.leaderboard(user=editor)
+        whole_leaderboard(user=editor)
     for _ in range(4):
         verified(fact_checker, "borne_out", claimant=factories.make_actor(), topics=[factories.make_topic()])
     with CaptureQueriesContext(connection) as more:
-        board = track_records.leaderboard(user=editor)
+        board = whole_leaderboard(user=editor)
     assert len(few) == len(more) == 5
     assert board["overall"]["count"] == 10
 
@@ -126,9 +133,9 @@ def test_the_leaderboard_reads_five_statements_whatever_the_number_of_forecasts(
 def test_one_dimension_of_the_leaderboard_is_the_whole_ones_from_its_own_statements(
     board, editor, dimension, statements
 ):
-    whole = track_records.leaderboard(user=editor)
+    whole = whole_leaderboard(user=editor)
     with CaptureQueriesContext(connection) as captured:
-        one = track_records.leaderboard(user=editor, dimensions=[dimension])
+        one = whole_leaderboard(user=editor, dimensions=[dimension])
 
     assert whole[dimension]  # the data holds rows for the comparison
     assert one == {"overall": whole["overall"], dimension: whole[dimension]}
