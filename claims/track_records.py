@@ -33,12 +33,12 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from claims import scoring
-from claims.models import Actor, ActorScoreSummary, Forecast, Topic, Verification, VerificationVerdict
+from claims.models import Actor, ActorScoreSummary, Claim, Forecast, Topic, Verification, VerificationVerdict
 from claims.selectors import PUBLISHED, can_see_unpublished, table_sql
 from config.bounded import put_bounded
 from config.db import fetch_prepared
 from config.kept_json import KeptJSON
-from sources.models import Source
+from sources.models import Passage, Source
 
 
 def verified_forecasts(*, user, actor: Actor | None = None) -> Q:
@@ -887,15 +887,19 @@ def leaderboard_rankings(
     which was most of the Python of a page of each dimension's best at a million claims.
     """
     verified = Forecast.objects.filter(verified_forecasts(user=user)).order_by()
-    by_phrase = _counted_by(verified, "likelihood_phrase")
+    by_phrase = _counted_by(verified, "f.likelihood_phrase")
     groups = {}
     if "claimant" in dimensions:
         # The claimant is the forecast's copy of its claim's: no join.
-        groups["claimant"] = _counted_by(
-            verified.filter(claimant__isnull=False), "claimant_id", "claimant__name"
-        )
+        groups["claimant"] = _counted_by(verified, "f.claimant_id", named=(Actor, "name"))
     if "author" in dimensions or "source" in dimensions:
-        by_source = _counted_by(verified, "claim__passage__source_id", "claim__passage__source__title")
+        claim, passage = table_sql(Claim), table_sql(Passage)
+        by_source = _counted_by(
+            verified,
+            "p.source_id",
+            joins=f"JOIN {claim} c ON c.id = f.claim_id JOIN {passage} p ON p.id = c.passage_id",
+            named=(Source, "title"),
+        )
     if "author" in dimensions:
         # A source's authors share its forecasts' counts: no second pass over the forecasts.
         source_cells = {source_id: cells for (source_id, _title), cells in by_source.items()}
@@ -907,8 +911,13 @@ def leaderboard_rankings(
     if "source" in dimensions:
         groups["source"] = by_source
     if "topic" in dimensions:
+        # The claims' topic links joined on the forecast's claim id: not through the claims.
+        claim_topics = table_sql(Claim.topics.through)
         groups["topic"] = _counted_by(
-            verified.filter(claim__topics__isnull=False), "claim__topics", "claim__topics__name"
+            verified,
+            "ct.topic_id",
+            joins=f"JOIN {claim_topics} ct ON ct.claim_id = f.claim_id",
+            named=(Topic, "name"),
         )
     if "likelihood_phrase" in dimensions:
         phrases = defaultdict(list)
@@ -965,10 +974,40 @@ def _rank(key: tuple, cells) -> tuple:
     return (mean_brier is None, mean_brier or 0, -count, str(name), -1 if pk is None else pk)
 
 
-def _counted_by(forecasts: QuerySet[Forecast], *key_fields: str) -> dict[tuple, list[list]]:
-    """The forecasts' cells (p, low, high, verdict, n) counted by the key fields' values."""
-    rows = forecasts.values(*key_fields, *_CELL).annotate(n=Count("pk")).values_list(*key_fields, *_CELL, "n")
-    counted = defaultdict(list)
+def _counted_by(
+    forecasts: QuerySet[Forecast], key: str, *, joins: str = "", named: tuple[type, str] | None = None
+) -> dict[tuple, list[list]]:
+    """The forecasts' cells (p, low, high, verdict, n) counted by a key: an SQL expression over
+    the forecasts (as f) and the tables joined to them. With named, the key is an id of that
+    model, and each key is (id, the value of its named field); keys with no such row are left
+    out.
+
+    The forecasts are read for the columns the counting needs alone, which
+    forecast_verified_cells_idx holds (no table rows on PostgreSQL), and the names are joined
+    to the counted rows, not to each forecast: at a million claims the claimants' counting
+    took 284 ms with the names joined before counting and the forecasts' rows read, 35 ms so
+    (EXPLAIN ANALYZE).
+    """
+    inner, params = forecasts.values(
+        "claim_id", "claimant_id", "likelihood_phrase", *_CELL
+    ).query.sql_with_params()
+    cells, counted_cells = (", ".join(f"{alias}.{column}" for column in _CELL) for alias in "fg")
+    statement = (
+        f"SELECT {key} AS counted_key, {cells}, COUNT(*) AS n FROM ({inner}) f {joins} "
+        f"GROUP BY {key}, {cells}"
+    )
+    if named is not None:
+        model, field = named
+        column = connection.ops.quote_name(model._meta.get_field(field).column)
+        statement = (
+            f"SELECT g.counted_key, names.{column}, {counted_cells}, g.n FROM ({statement}) g "
+            f"JOIN {table_sql(model)} names ON names.id = g.counted_key"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    width = 1 if named is None else 2
+    by_key = defaultdict(list)
     for row in rows:
-        counted[tuple(row[: len(key_fields)])].append(list(row[len(key_fields) :]))
-    return counted
+        by_key[row[:width]].append(list(row[width:]))
+    return by_key

@@ -2,6 +2,7 @@
 (probability, interval, verdict) once; it gives what scoring every forecast gives."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import scoring, services, track_records
+from claims.models import Forecast
 from tests import factories, scoring_reference
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +172,41 @@ def test_a_ranking_puts_more_forecasts_first_on_a_tie_and_the_unscored_last(fact
         ("A", 1, 0),
         ("C", 0, 1),
     ]
+
+
+def forecast_columns_read(statement: str) -> set[str]:
+    """The forecasts' columns a statement's plan reads (outputs, filters, conditions)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) {statement}")
+        ((plan,),) = cursor.fetchall()
+    columns, nodes = set(), [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        if node.get("Relation Name") == "claims_forecast":
+            read = " ".join([*node.get("Output", []), node.get("Filter", ""), node.get("Index Cond", "")])
+            columns |= set(re.findall(r"claims_forecast\.(\w+)", read))
+    return columns
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+@pytest.mark.parametrize("who", ["editor", "public"])
+def test_the_leaderboard_counts_what_the_verified_forecasts_index_holds(board, editor, who):
+    """Each counting statement reads only columns that forecast_verified_cells_idx holds (the
+    review state's filter included), so PostgreSQL can count from the index without the
+    forecasts' rows; with the table's rows made its last resort it reads the phrases from it."""
+    (index,) = (index for index in Forecast._meta.indexes if index.name == "forecast_verified_cells_idx")
+    held = {Forecast._meta.get_field(name).column for name in index.fields}
+    with CaptureQueriesContext(connection) as captured:
+        whole_leaderboard(user=editor if who == "editor" else AnonymousUser())
+    counting = [query["sql"] for query in captured.captured_queries if "COUNT(*)" in query["sql"]]
+
+    assert len(counting) == 4  # phrase, claimant, source, topic
+    for statement in counting:
+        read = forecast_columns_read(statement)
+        assert {"probability", "verdict"} <= read <= held, statement
+    with connection.cursor() as cursor:
+        for plan_type in ("seqscan", "bitmapscan"):  # reading the table's rows
+            cursor.execute(f"SET LOCAL enable_{plan_type} = off")
+        cursor.execute(f"EXPLAIN {counting[0]}")
+        assert "Index Only Scan using forecast_verified_cells_idx" in str(cursor.fetchall())
