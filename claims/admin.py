@@ -11,7 +11,12 @@ from claims import services
 from claims.admin_views import DueQueueAdminMixin, TrackRecordAdminMixin, claimants_with_forecasts
 from claims.models import Actor, Claim, Forecast, Topic, Verification
 from claims.selectors import filter_by_topic, forecast_filter_status
-from config.admin_search import AutocompleteTargetMixin, IndexedSearchMixin, autocomplete_asks_for
+from config.admin_search import (
+    AutocompleteTargetMixin,
+    CappedSearchCountMixin,
+    IndexedSearchMixin,
+    autocomplete_asks_for,
+)
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
 from sources.admin import SourceListFilter, changelist_without
@@ -95,7 +100,7 @@ def _review_action(action_name: str, verb: str):
 
 
 @admin.register(Claim)
-class ClaimAdmin(IndexedSearchMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class ClaimAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
     show_full_result_count = False
     list_display = ["__str__", "kind", "claimant", "review_state", "source_title", "created_at"]
@@ -227,7 +232,9 @@ FORECAST_INDEXED_FIELDS = ["outcome", "likelihood_phrase", "horizon_text"]
 
 
 @admin.register(Forecast)
-class ForecastAdmin(IndexedSearchMixin, DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class ForecastAdmin(
+    CappedSearchCountMixin, IndexedSearchMixin, DueQueueAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin
+):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
     show_full_result_count = False
     list_display = [
@@ -305,7 +312,7 @@ class ForecastAdmin(IndexedSearchMixin, DueQueueAdminMixin, ServiceAdminMixin, S
 
 
 @admin.register(Verification)
-class VerificationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class VerificationAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     """Verdicts are append-only: they can be added and read, never changed or deleted."""
 
     list_display = ["forecast", "verdict", "created_by", "created_at", "supersedes"]

@@ -7,10 +7,14 @@ search at a million rows, through the indexes of the fields it searches."""
 import json
 
 from django.contrib.admin.utils import lookup_spawns_duplicates
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext as _
 
 from config.filters import MAX_ID, is_id_text
 
@@ -119,3 +123,49 @@ class IndexedSearchMixin:
                 first, *rest = (keys_of.order_by().values("pk") for keys_of in keys)
                 queryset = queryset.filter(pk__in=first.union(*rest))
         return queryset, may_have_duplicates
+
+
+# A searched changelist counts its matches up to this many: 100 pages of 100.
+SEARCH_COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """Counts the rows up to `cap`, and says whether there were more (`capped`).
+
+    A page of a search is read in a few milliseconds from an index in the list's order, but
+    Django's paginator counts every match first: at a million claims, counting the 158,414
+    that hold "Russia" across the three searched tables took 1.5 s and the page's rows 3 ms;
+    counting up to 10,001 took 0.11 s. Past the cap the list has `cap` rows in whole pages.
+    """
+
+    cap = SEARCH_COUNT_CAP
+    capped = False
+
+    @cached_property
+    def count(self):
+        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+
+class CappedSearchCountMixin:
+    """For a model admin over a table of millions: a search counts its matches up to
+    SEARCH_COUNT_CAP, and the list says "more than" that many (the admin's templates
+    pagination.html, search_form.html and actions.html read `cl.paginator.capped`). A list that
+    is not searched counts as Django's does; an index answers those counts."""
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if request.GET.get(SEARCH_VAR, "").strip():
+            return CappedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if changelist is not None and getattr(changelist.paginator, "capped", False):
+            # Selecting across the pages selects every match, past the counted ones too.
+            context["selection_note_all"] = _("All of more than %(count)s selected") % {
+                "count": changelist.result_count
+            }
+        return response

@@ -9,7 +9,12 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin_search import AutocompleteTargetMixin, IdAutocompleteSelect, autocomplete_asks_for
+from config.admin_search import (
+    AutocompleteTargetMixin,
+    CappedSearchCountMixin,
+    IdAutocompleteSelect,
+    autocomplete_asks_for,
+)
 from config.admin_services import ServiceAdminMixin
 from sources import annotate, services
 from sources.models import Passage, Source, SourceRevision
@@ -184,7 +189,7 @@ class SourceAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(Passage)
-class PassageAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class PassageAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
     show_full_result_count = False
     list_display = ["__str__", "source", "start", "end", "anchor_status", "revision", "created_at"]

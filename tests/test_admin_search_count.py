@@ -1,0 +1,112 @@
+"""A searched changelist of a large table counts its matches up to a cap and says "more than"
+past it (config.admin_search.CappedSearchCountMixin); a list that is not searched counts as
+Django's does. The cap is made small here, as a million rows would make it bite."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin import helpers
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims import roles
+from claims.admin import ClaimAdmin
+from claims.models import Claim
+from config.admin_search import CappedCountPaginator
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = "/admin/claims/claim/"
+
+
+@pytest.fixture
+def editor_client(client):
+    client.force_login(factories.make_user("count-editor", role=roles.EDITOR, is_staff=True))
+    return client
+
+
+@pytest.fixture
+def cap_of_three(monkeypatch):
+    """A cap of 3 over pages of 2: as 10,000 over pages of 100, the cap is past the first page."""
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    monkeypatch.setattr(ClaimAdmin, "list_per_page", 2)
+
+
+@pytest.fixture
+def needles():
+    """Five draft claims that hold "needle", and two that do not."""
+    passage = factories.make_passage()
+    found = [factories.make_claim(passage=passage, statement=f"The needle {i}.") for i in range(5)]
+    for i in range(2):
+        factories.make_claim(passage=passage, statement=f"The haystack {i}.")
+    return found
+
+
+def test_a_search_with_more_matches_than_the_cap_says_more_than_and_counts_no_further(
+    editor_client, cap_of_three, needles
+):
+    with CaptureQueriesContext(connection) as captured:
+        response = editor_client.get(CLAIMS, {"q": "needle"})
+
+    assert response.status_code == HTTPStatus.OK
+    changelist = response.context["cl"]
+    assert changelist.paginator.capped and changelist.result_count == 3
+    assert len(changelist.result_list) == 2
+    content = response.content.decode()
+    assert "More than 3 results" in content
+    assert "More than 3 claims: the pages hold the first 3; refine the search for the rest." in content
+    assert "Select all of more than 3 claims" in content
+    assert response.context["selection_note_all"] == "All of more than 3 selected"
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0], counts
+
+
+def test_a_search_within_the_cap_counts_exactly_as_djangos_does(editor_client, cap_of_three, needles):
+    response = editor_client.get(CLAIMS, {"q": "haystack"})
+
+    changelist = response.context["cl"]
+    assert not changelist.paginator.capped and changelist.result_count == 2
+    content = response.content.decode()
+    assert "2 results" in content and "More than" not in content
+    assert response.context["selection_note_all"] == "All 2 selected"
+
+
+def test_a_list_that_is_not_searched_counts_every_row(editor_client, cap_of_three, needles):
+    response = editor_client.get(CLAIMS)
+
+    changelist = response.context["cl"]
+    assert not isinstance(changelist.paginator, CappedCountPaginator)
+    assert changelist.result_count == 7
+    assert "More than" not in response.content.decode()
+
+
+def test_a_capped_search_pages_through_the_counted_rows_and_no_further(editor_client, cap_of_three, needles):
+    first = editor_client.get(CLAIMS, {"q": "needle"})
+    second = editor_client.get(CLAIMS, {"q": "needle", "p": 2})
+    past = editor_client.get(CLAIMS, {"q": "needle", "p": 3})
+
+    assert first.context["cl"].paginator.num_pages == 2
+    shown = [claim.pk for response in (first, second) for claim in response.context["cl"].result_list]
+    assert len(shown) == len(set(shown)) == 3
+    # Past the counted rows, as past the last page of any list: Django's redirect to ?e=1.
+    assert past.status_code == HTTPStatus.FOUND and past["Location"].endswith("?e=1")
+
+
+def test_selecting_across_a_capped_search_acts_on_every_match(editor_client, cap_of_three, needles):
+    response = editor_client.post(
+        f"{CLAIMS}?q=needle",
+        {
+            "action": "submit_claims",
+            "select_across": "1",
+            "index": "0",
+            helpers.ACTION_CHECKBOX_NAME: [needles[0].pk],
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    states = set(Claim.objects.filter(statement__contains="needle").values_list("review_state", flat=True))
+    assert states == {Claim.ReviewState.IN_REVIEW}  # all five, past the three counted
+    assert set(
+        Claim.objects.filter(statement__contains="haystack").values_list("review_state", flat=True)
+    ) == {Claim.ReviewState.DRAFT}
