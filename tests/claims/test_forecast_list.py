@@ -140,6 +140,29 @@ def test_a_searched_list_keeps_djangos_hierarchy(checker_client, spread):
     assert [query for query in sql if "MIN(" in query]
 
 
+def test_a_search_that_reached_its_counts_cap_takes_the_index_and_gives_djangos_hierarchy(
+    checker_client, spread, monkeypatch
+):
+    """A search matching more rows than its count's cap (config.admin_search) matches so many
+    that the walk along the date's index meets one at once: no pass over every match."""
+    from claims.admin import ForecastAdmin
+    from config.admin_search import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+    monkeypatch.setattr(ForecastAdmin, "list_per_page", 1)
+    for params, expected in [
+        ({"q": "Russia"}, ["2023", "2025", "2027"]),  # every forecast of spread
+        ({"q": "Russia", "resolve_by__year": "2025"}, ["March 2025", "November 2025"]),
+    ]:
+        cl = changelist(checker_client, params)
+        ours, djangos, sql = hierarchy(checker_client, params)
+
+        assert cl.paginator.capped, params
+        assert titles(ours) == expected
+        assert ours == djangos
+        assert not [query for query in sql if "MIN(" in query or "DISTINCT" in query], sql
+
+
 def test_the_forecasts_page_shows_the_hierarchys_links(checker_client, spread):
     response = checker_client.get(LIST_URL, {"resolve_by__year": "2025"})
     assert response.status_code == HTTPStatus.OK
