@@ -86,6 +86,9 @@ def generate(n: int) -> None:
         Forecast.objects.bulk_create(
             Forecast(
                 claim=c,
+                # The copies of the claim's claimant and review state, which the services keep.
+                claimant_id=c.claimant_id,
+                review_state=c.review_state,
                 outcome=c.statement,
                 made_on="2020-01-01",
                 likelihood_phrase="likely",
