@@ -15,11 +15,12 @@ STATISTICS = "forecast_cells_stats"
 
 def create_statistics(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        forecast = apps.get_model("claims", "Forecast")._meta.db_table
         schema_editor.execute(
             f"CREATE STATISTICS IF NOT EXISTS {STATISTICS} (ndistinct) "
-            "ON probability, probability_low, probability_high, verdict FROM claims_forecast"
+            f"ON probability, probability_low, probability_high, verdict FROM {forecast}"
         )
-        schema_editor.execute("ANALYZE claims_forecast")
+        schema_editor.execute(f"ANALYZE {forecast}")
 
 
 def drop_statistics(apps, schema_editor):
