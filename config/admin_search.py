@@ -4,14 +4,14 @@ for choices through its queryset and its search. These let an admin tell those r
 its own pages and refuse what its changelist's search form would refuse. And the changelists'
 search at a million rows, through the indexes of the fields it searches."""
 
-import json
+from collections.abc import Iterable
 
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
@@ -75,14 +75,30 @@ def search_terms(search_term: str) -> list[str]:
     return terms
 
 
-def estimated_share(queryset) -> float:
-    """The share of its table's rows that PostgreSQL's planner expects the queryset to find, from
-    its statistics: two EXPLAINs, no row read."""
+# A searched changelist counts its matches up to this many: 100 pages of 100.
+SEARCH_COUNT_CAP = 10_000
 
-    def rows(qs) -> float:
-        return json.loads(qs.order_by().values("pk").explain(format="json"))[0]["Plan"]["Plan Rows"]
 
-    return rows(queryset) / max(rows(queryset.model._base_manager.all()), 1.0)
+def most_found(keys: Iterable[QuerySet], cap: int) -> int:
+    """The most rows any one of the querysets of keys holds, each counted up to cap + 1, and no
+    more of them counted once one is past the cap: their union holds at least as many."""
+    most = 0
+    for keys_of in keys:
+        most = max(most, keys_of.order_by().values("pk")[: cap + 1].count())
+        if most > cap:
+            break
+    return most
+
+
+def found_keys(keys: Iterable[QuerySet], cap: int) -> set | None:
+    """The union of the querysets of keys, read one at a time up to cap + 1 rows each; None once
+    it holds more than cap rows. No index or table is read to its end for a common term."""
+    found = set()
+    for keys_of in keys:
+        found.update(keys_of.order_by().values_list("pk", flat=True)[: cap + 1])
+        if len(found) > cap:
+            return None
+    return found
 
 
 class IndexedSearchMixin:
@@ -90,43 +106,67 @@ class IndexedSearchMixin:
     finds, with the same rows as Django's search.
 
     Django matches every term with `UPPER(field) LIKE UPPER('%term%')` over the search fields,
-    ORed across the tables they are joined from, which no index can serve: it reads every row of
-    each table. Each field here has a trigram index on that same expression (pg_trgm), and each
-    term's rows are the union of the rows found through each index, so a term that is rare among
-    a million rows is found among those few. A term that many rows hold is cheaper to find by
-    reading the tables, as Django does, since the page then joins and sorts every match (at a
-    million claims, 16,317 matches took ~1 s through the union against ~3 s for Django's, and
-    158,414 took ~8 s against ~3 s): when the planner's statistics expect more than
-    `indexed_search_max_share` of a table to match it, the term keeps Django's condition.
-    Other databases keep Django's search."""
+    ORed across the tables they are joined from, which no index can serve: it reads the rows in
+    the list's order until it has the page and, for the count, until it has counted the cap
+    (CappedSearchCountMixin). Each field here has a trigram index on that same expression
+    (pg_trgm), and each term's rows are the union of the rows found through each index, so a
+    term that is rare among a million rows is found among those few. A term that many rows hold
+    is cheaper to find by reading the rows in the list's order, as Django does, which meets a
+    page of matches within a few thousand rows, than by joining and sorting every match.
 
-    indexed_search_max_share = 0.02
+    Which one a term is, is counted (the planner's estimate of a LIKE was 3.3 times the 16,240
+    claims that hold "pipeline" among a million): its indexed lookups are read one at a time, up
+    to `indexed_search_cap` + 1 rows each. A term found in no more rows than the cap is searched
+    as the keys read, and several such terms as the keys they share. A term past it keeps
+    Django's condition; when every term is past it, the rows in which one field holds every
+    term, among those the list's filters keep, are counted the same way: they match the search,
+    so past the cap the changelist's paginator is told, and does not read the rows again to
+    count them. Other databases keep Django's search."""
 
-    def indexed_search(self, term: str) -> tuple[list, list]:
-        """For one term: the querysets of the indexed lookups whose expected share decides the
-        way, and the querysets of this model's keys whose union is the rows matching the term."""
+    indexed_search_cap = SEARCH_COUNT_CAP
+
+    def indexed_search(self, terms: list[str]) -> Iterable[QuerySet]:
+        """The querysets of this model, each found through an index, whose union is the rows in
+        which one searched field holds every one of the terms: the most likely to hold many
+        first, as they are read in turn until the cap is passed (a generator may leave the work
+        of the rest undone)."""
         raise NotImplementedError
 
     def get_search_results(self, request, queryset, search_term):
         if connection.vendor != "postgresql":
             return super().get_search_results(request, queryset, search_term)
         search_fields = self.get_search_fields(request)
+        cap = self.indexed_search_cap
+        filtered = queryset
+        terms = search_terms(search_term)
         may_have_duplicates = False
-        for term in search_terms(search_term):
-            lookups, keys = self.indexed_search(term)
-            if any(estimated_share(lookup) > self.indexed_search_max_share for lookup in lookups):
-                # Django's condition for the term (search fields here are plain paths: no ^, = or @).
-                fields = [(f"{field}__icontains", term) for field in search_fields]
-                queryset = queryset.filter(Q.create(fields, connector=Q.OR))
-                may_have_duplicates |= any(lookup_spawns_duplicates(self.opts, f) for f in search_fields)
-            else:
-                first, *rest = (keys_of.order_by().values("pk") for keys_of in keys)
-                queryset = queryset.filter(pk__in=first.union(*rest))
+        rare_keys = None
+
+        def listed(keys: Iterable[QuerySet]) -> Iterable[QuerySet]:
+            """The querysets of keys, each as the rows of it that the list's filters keep."""
+            if not filtered.query.where:
+                return keys
+            return ((filtered & keys_of).distinct() for keys_of in keys)
+
+        for term in terms:
+            keys = found_keys(listed(self.indexed_search([term])), cap)
+            if keys is not None:
+                rare_keys = keys if rare_keys is None else rare_keys & keys
+                continue
+            # Django's condition for the term (search fields here are plain paths: no ^, = or @).
+            fields = [(f"{field}__icontains", term) for field in search_fields]
+            queryset = queryset.filter(Q.create(fields, connector=Q.OR))
+            may_have_duplicates |= any(lookup_spawns_duplicates(self.opts, f) for f in search_fields)
+        if rare_keys is not None:
+            # Read once here, the keys are found by the count, the page and the date hierarchy
+            # through the primary key's index, not each through the indexes of the terms again.
+            queryset = queryset.filter(pk__in=sorted(rare_keys))
+        elif len(terms) == 1:
+            request.admin_search_found_at_least = cap + 1  # the term's keys passed the cap
+        elif terms:
+            # Rows in which one field holds every term, in the list's filters, match the search.
+            request.admin_search_found_at_least = most_found(listed(self.indexed_search(terms)), cap)
         return queryset, may_have_duplicates
-
-
-# A searched changelist counts its matches up to this many: 100 pages of 100.
-SEARCH_COUNT_CAP = 10_000
 
 
 class CappedCountPaginator(Paginator):
@@ -141,9 +181,16 @@ class CappedCountPaginator(Paginator):
     cap = SEARCH_COUNT_CAP
     capped = False
 
+    def __init__(self, *args, found_at_least: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.found_at_least = found_at_least  # rows the search has already counted
+
     @cached_property
     def count(self):
-        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        if self.found_at_least > self.cap:
+            counted = self.found_at_least
+        else:
+            counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
@@ -152,11 +199,15 @@ class CappedSearchCountMixin:
     """For a model admin over a table of millions: a search counts its matches up to
     SEARCH_COUNT_CAP, and the list says "more than" that many (the admin's templates
     pagination.html, search_form.html and actions.html read `cl.paginator.capped`). A list that
-    is not searched counts as Django's does; an index answers those counts."""
+    is not searched counts as Django's does; an index answers those counts. A search that has
+    counted its matches past the cap already (IndexedSearchMixin) is not counted again."""
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if request.GET.get(SEARCH_VAR, "").strip():
-            return CappedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
+            found = getattr(request, "admin_search_found_at_least", 0)
+            return CappedCountPaginator(
+                queryset, per_page, orphans, allow_empty_first_page, found_at_least=found
+            )
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def changelist_view(self, request, extra_context=None):

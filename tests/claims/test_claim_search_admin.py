@@ -1,7 +1,7 @@
 """The claims' admin search on PostgreSQL: a term found through the trigram indexes of the
 statements and the quoted passages, and the claimants' names, finds the same claims as Django's
-own search; a term most claims hold keeps Django's condition. Other databases keep Django's
-search, which these tests compare against."""
+own search; a term found in more claims than the cap keeps Django's condition. Other databases
+keep Django's search, which these tests compare against."""
 
 from functools import partial
 from http import HTTPStatus
@@ -74,7 +74,7 @@ TERMS = [
 @postgres_only
 @pytest.mark.parametrize("term", TERMS)
 def test_the_indexed_search_finds_what_djangos_finds(claims, term, monkeypatch):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 10**9)
 
     assert searched(term) == searched(term, djangos=True)
 
@@ -98,36 +98,83 @@ def test_the_indexed_search_finds_what_djangos_finds(claims, term, monkeypatch):
 def test_the_indexed_search_finds_each_field(claims, term, expected, monkeypatch):
     """Not only the same as Django's: the claims each term is in, so an empty search on both
     sides would not pass."""
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 10**9)
 
     assert searched(term) == {claims[name].pk for name in expected}
 
 
 @postgres_only
-def test_the_indexed_search_is_a_union_of_the_indexed_lookups(claims, monkeypatch):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
-    _, search, explains = admin_search.searched_with_statements(Claim, "nord")
+def test_a_rare_term_is_searched_as_the_keys_its_indexes_found(claims, monkeypatch):
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 5)
+    found, statements = admin_search.searched_with_statements(Claim, "nord")
+    *lookups, search = statements
 
-    assert " UNION " in search
-    assert 'UPPER("U0"."statement"::text) LIKE UPPER(' in search
-    assert '"sources_passage"."exact"' not in search.partition(" WHERE ")[0]  # no join for the page
-    assert 2 <= explains <= 6  # the decision reads the planner's estimates: EXPLAIN, no rows
+    assert found == {claims["passage"].pk}
+    # One lookup a searched field, each read up to the cap and one more, through the fields' own
+    # expressions (the indexed ones); the passages' keys are read first, and their claims by them.
+    assert len(lookups) == 4 and all(lookup.endswith("LIMIT 6") for lookup in lookups)
+    assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in lookups[0]
+    assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in lookups[1]
+    assert f'"claims_claim"."passage_id" IN ({claims["passage"].passage_id})' in lookups[2]
+    assert 'UPPER("claims_actor"."name"::text) LIKE UPPER(' in lookups[3]
+    # The list reads the keys found, not the tables again.
+    assert f'"claims_claim"."id" IN ({claims["passage"].pk})' in search and " LIKE " not in search
+
+
+@postgres_only
+def test_passages_past_the_cap_are_read_through_a_subquery(claims, monkeypatch):
+    """More passages hold the term than the cap, but only one has a claim: the claims are found
+    through the passages' subquery, and the term is still searched as the keys found."""
+    with_claim = factories.make_claim(
+        passage=factories.make_passage(source=factories.make_source(text=TEXT), quote="the Danube"),
+        statement="Talks.",
+    )
+    for _ in range(2):  # passages with no claim
+        factories.make_passage(source=factories.make_source(text=TEXT), quote="the Danube")
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 2)
+    found, statements = admin_search.searched_with_statements(Claim, "danube")
+
+    assert found == {with_claim.pk} == searched("danube", djangos=True)
+    assert '"claims_claim"."passage_id" IN (SELECT' in statements[2]
+    assert f'"claims_claim"."id" IN ({with_claim.pk})' in statements[-1]
+
+
+@postgres_only
+def test_a_term_found_in_many_rows_of_one_field_stops_at_that_field(claims, monkeypatch):
+    """Past the cap in the statements, the passages and the claimants are not read for it."""
+    for _ in range(3):
+        factories.make_claim(statement="Deliveries resume in spring.")
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 2)
+    found, statements = admin_search.searched_with_statements(Claim, "spring")
+
+    assert found == searched("spring", djangos=True) and len(found) == 4
+    assert len(statements) == 2 and statements[0].endswith("LIMIT 3")
+    assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in statements[1]  # Django's condition
+
+
+@postgres_only
+def test_several_rare_terms_are_searched_as_the_keys_they_share(claims, monkeypatch):
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 5)
+    found, statements = admin_search.searched_with_statements(Claim, "deliveries resume")
+
+    both = sorted([claims["statement"].pk, claims["passage"].pk])
+    assert found == set(both) == searched("deliveries resume", djangos=True)
+    assert f'"claims_claim"."id" IN ({both[0]}, {both[1]})' in statements[-1]
 
 
 @postgres_only
 @pytest.mark.parametrize("term", ["spring", "nord stream", "gazprom hold", "zzqx"])
-def test_a_term_most_claims_hold_keeps_djangos_condition(claims, term, monkeypatch):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", -1.0)
-    found, search, _ = admin_search.searched_with_statements(Claim, term)
+def test_a_term_past_the_cap_keeps_djangos_condition(claims, term, monkeypatch):
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", -1)
+    found, statements = admin_search.searched_with_statements(Claim, term)
 
     assert found == searched(term, djangos=True)
-    assert " UNION " not in search
-    assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in search
+    assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in statements[-1]
 
 
 @postgres_only
 def test_the_statements_of_a_search_do_not_grow_with_the_claims(claims, monkeypatch):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 10**9)
 
     before = admin_search.statement_count(Claim, "deliveries spring")
     for _ in range(5):

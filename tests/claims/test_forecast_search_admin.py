@@ -1,13 +1,12 @@
 """The forecasts' admin search on PostgreSQL: a term found through the trigram indexes of the
 forecasts' own searched fields and of their claims' statements finds the same forecasts as
-Django's own search; a term most forecasts hold keeps Django's condition. Other databases keep
-Django's search, which these tests compare against."""
+Django's own search; a term found in more forecasts than the cap keeps Django's condition.
+Other databases keep Django's search, which these tests compare against."""
 
 from functools import partial
 from http import HTTPStatus
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from claims import roles
@@ -66,7 +65,7 @@ TERMS = [
 @postgres_only
 @pytest.mark.parametrize("term", TERMS)
 def test_the_indexed_search_finds_what_djangos_finds(forecasts, term, monkeypatch):
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", 10**9)
 
     assert searched(term) == searched(term, djangos=True)
 
@@ -90,31 +89,32 @@ def test_the_indexed_search_finds_what_djangos_finds(forecasts, term, monkeypatc
 def test_the_indexed_search_finds_each_field(forecasts, term, expected, monkeypatch):
     """Not only the same as Django's: the forecasts each term is in, so an empty search on both
     sides would not pass."""
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", 10**9)
 
     assert searched(term) == {forecasts[name].pk for name in expected}
 
 
 @postgres_only
-def test_the_indexed_search_is_a_union_of_the_indexed_lookups(forecasts, monkeypatch):
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
-    _, search, explains = admin_search.searched_with_statements(Forecast, "pipeline")
+def test_a_rare_term_is_searched_as_the_keys_its_indexes_found(forecasts, monkeypatch):
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", 5)
+    found, statements = admin_search.searched_with_statements(Forecast, "pipeline")
+    *lookups, search = statements
 
-    assert " UNION " in search
-    assert 'UPPER("U0"."horizon_text"::text) LIKE UPPER(' in search
-    assert '"claims_claim"' not in search.partition(" WHERE ")[0]  # no join for the page
-    assert 2 <= explains <= 4
+    assert found == {forecasts["outcome"].pk}
+    assert len(lookups) == 2 and all(lookup.endswith("LIMIT 6") for lookup in lookups)
+    assert 'UPPER("claims_forecast"."horizon_text"::text) LIKE UPPER(' in lookups[0]
+    assert 'UPPER("U0"."statement"::text) LIKE UPPER(' in lookups[1]
+    assert f'"claims_forecast"."id" IN ({forecasts["outcome"].pk})' in search and " LIKE " not in search
 
 
 @postgres_only
 @pytest.mark.parametrize("term", ["pipeline", "spring", "kupala elections", "zzqx"])
-def test_a_term_most_forecasts_hold_keeps_djangos_condition(forecasts, term, monkeypatch):
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", -1.0)
-    found, search, _ = admin_search.searched_with_statements(Forecast, term)
+def test_a_term_past_the_cap_keeps_djangos_condition(forecasts, term, monkeypatch):
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", -1)
+    found, statements = admin_search.searched_with_statements(Forecast, term)
 
     assert found == searched(term, djangos=True)
-    assert " UNION " not in search
-    assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in search
+    assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in statements[-1]
 
 
 @postgres_only
@@ -126,23 +126,20 @@ def test_a_term_most_forecasts_hold_keeps_djangos_condition(forecasts, term, mon
     ],
 )
 def test_a_term_common_in_either_table_keeps_djangos_condition(forecasts, common, term, monkeypatch):
-    """The planner's estimates of both lookups decide: a term most claims' statements hold
-    keeps Django's condition though no forecast's own field holds it, and the other way."""
+    """The rows each lookup finds are counted: a term that more claims' statements hold than the
+    cap keeps Django's condition though no forecast's own field holds it, and the other way."""
     for _ in range(20):
         factories.make_forecast(**{"outcome": "Talks resume.", **common})
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE claims_claim")
-        cursor.execute("ANALYZE claims_forecast")
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", 0.5)
-    found, search, _ = admin_search.searched_with_statements(Forecast, term)
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", 10)
+    found, statements = admin_search.searched_with_statements(Forecast, term)
 
     assert len(found) == 20
-    assert " UNION " not in search
+    assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in statements[-1]
 
 
 @postgres_only
 def test_the_statements_of_a_search_do_not_grow_with_the_forecasts(forecasts, monkeypatch):
-    monkeypatch.setattr(ForecastAdmin, "indexed_search_max_share", float("inf"))
+    monkeypatch.setattr(ForecastAdmin, "indexed_search_cap", 10**9)
 
     before = admin_search.statement_count(Forecast, "deliveries spring")
     for _ in range(5):
