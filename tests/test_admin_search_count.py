@@ -14,6 +14,7 @@ from claims.admin import ClaimAdmin
 from claims.models import Claim
 from config.admin_search import CappedCountPaginator
 from tests import factories
+from tests.admin_search import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -114,48 +115,46 @@ def test_selecting_across_a_capped_search_acts_on_every_match(editor_client, cap
 
 # On PostgreSQL a search finds each term through the indexes of its fields first
 # (config.admin_search.IndexedSearchMixin); the cap of those lookups is made small here too.
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the indexed search is PostgreSQL's"
-)
 
 
-def counted(captured) -> list[str]:
-    return [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+@pytest.fixture
+def indexed_cap_of_three(cap_of_three, monkeypatch):
+    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 3)
+
+
+def searched_list(client, params) -> tuple:
+    """The claims' changelist for params, and the counting statements it sent."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(CLAIMS, params)
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+    return response, response.context["cl"], counts
 
 
 @postgres_only
 def test_a_term_its_indexes_found_past_the_cap_is_not_counted_again(
-    editor_client, cap_of_three, needles, monkeypatch
+    editor_client, indexed_cap_of_three, needles
 ):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 3)
-    with CaptureQueriesContext(connection) as captured:
-        response = editor_client.get(CLAIMS, {"q": "needle"})
+    response, changelist, counts = searched_list(editor_client, {"q": "needle"})
 
-    changelist = response.context["cl"]
     assert changelist.paginator.capped and changelist.result_count == 3
     assert "More than 3 results" in response.content.decode()
-    assert counted(captured) == []  # the lookup that passed the cap counted them
+    assert counts == []  # the lookup that passed the cap counted them
 
 
 @postgres_only
 def test_terms_one_field_holds_together_past_the_cap_are_not_counted_again(
-    editor_client, cap_of_three, needles, monkeypatch
+    editor_client, indexed_cap_of_three, needles
 ):
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 3)
-    with CaptureQueriesContext(connection) as captured:
-        response = editor_client.get(CLAIMS, {"q": "the needle"})
+    _, changelist, counts = searched_list(editor_client, {"q": "the needle"})
 
-    changelist = response.context["cl"]
     assert changelist.paginator.capped and changelist.result_count == 3
     # One count: the statements that hold both terms, past the cap; the paginator's is spared.
-    [count] = counted(captured)
-    assert (
-        "LIKE UPPER('%the%') AND UPPER(\"claims_claim\".\"statement\"::text) LIKE UPPER('%needle%')" in count
-    )
+    [count] = counts
+    assert "UPPER('%the%') AND UPPER(\"claims_claim\".\"statement\"::text) LIKE UPPER('%needle%')" in count
 
 
 @postgres_only
-def test_terms_in_different_fields_are_counted_exactly(editor_client, cap_of_three, needles, monkeypatch):
+def test_terms_in_different_fields_are_counted_exactly(editor_client, indexed_cap_of_three, needles):
     """Each term is past the cap, but no one field holds both: the rows that do are no lower
     bound past it, and the paginator counts the matches itself."""
     pinewood = factories.make_actor("Pinewood Institute")
@@ -164,29 +163,23 @@ def test_terms_in_different_fields_are_counted_exactly(editor_client, cap_of_thr
     for claim in needles[:2]:
         claim.claimant = pinewood
         claim.save(update_fields=["claimant"])
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 3)
-    with CaptureQueriesContext(connection) as captured:
-        response = editor_client.get(CLAIMS, {"q": "needle pinewood"})
 
-    changelist = response.context["cl"]
+    _, changelist, counts = searched_list(editor_client, {"q": "needle pinewood"})
+
     assert not changelist.paginator.capped and changelist.result_count == 2
     assert {claim.pk for claim in changelist.result_list} == {needles[0].pk, needles[1].pk}
     # The paginator's count, of Django's condition for both terms, after the fields' own.
-    assert "LIKE UPPER('%pinewood%')" in counted(captured)[-1] and counted(captured)[-1].endswith(
-        "LIMIT 4) subquery"
-    )
+    assert "LIKE UPPER('%pinewood%')" in counts[-1] and counts[-1].endswith("LIMIT 4) subquery")
 
 
 @postgres_only
 def test_a_term_common_in_the_table_but_not_in_the_list_is_searched_through_its_indexes(
-    editor_client, cap_of_three, needles, monkeypatch
+    editor_client, indexed_cap_of_three, needles
 ):
     published = factories.make_claim(statement="The needle, published.", published=True)
-    monkeypatch.setattr(ClaimAdmin, "indexed_search_cap", 3)
-    with CaptureQueriesContext(connection) as captured:
-        response = editor_client.get(CLAIMS, {"q": "needle", "review_state__exact": "published"})
 
-    changelist = response.context["cl"]
+    _, changelist, counts = searched_list(editor_client, {"q": "needle", "review_state__exact": "published"})
+
     assert not changelist.paginator.capped and changelist.result_count == 1
     assert [claim.pk for claim in changelist.result_list] == [published.pk]
-    assert any(f'"claims_claim"."id" IN ({published.pk})' in sql for sql in counted(captured))
+    assert any(f'"claims_claim"."id" IN ({published.pk})' in sql for sql in counts)
