@@ -80,11 +80,11 @@ SEARCH_COUNT_CAP = 10_000
 
 
 def most_found(keys: Iterable[QuerySet], cap: int) -> int:
-    """The most rows any one of the querysets of keys holds, each counted up to cap + 1, and no
-    more of them counted once one is past the cap: their union holds at least as many."""
+    """The most rows any one of the querysets of keys holds, each read up to cap + 1 keys, and no
+    more of them read once one is past the cap: their union holds at least as many."""
     most = 0
     for keys_of in keys:
-        most = max(most, keys_of.order_by().values("pk")[: cap + 1].count())
+        most = max(most, len(set(keys_of.order_by().values_list("pk", flat=True)[: cap + 1])))
         if most > cap:
             break
     return most
@@ -143,10 +143,13 @@ class IndexedSearchMixin:
         rare_keys = None
 
         def listed(keys: Iterable[QuerySet]) -> Iterable[QuerySet]:
-            """The querysets of keys, each as the rows of it that the list's filters keep."""
+            """The querysets of keys, each as the rows of it that the list's filters keep. A
+            filter through a many-valued relation may give a row twice: the keys are read into
+            sets. Not DISTINCT, which PostgreSQL read in the primary key's order (a LIKE among
+            a million passages 0.76 s, against 0.03 s through its index)."""
             if not filtered.query.where:
                 return keys
-            return ((filtered & keys_of).distinct() for keys_of in keys)
+            return (filtered & keys_of for keys_of in keys)
 
         for term in terms:
             keys = found_keys(listed(self.indexed_search([term])), cap)

@@ -5,7 +5,7 @@ import functools
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -13,6 +13,7 @@ from config.admin_search import (
     AutocompleteTargetMixin,
     CappedSearchCountMixin,
     IdAutocompleteSelect,
+    IndexedSearchMixin,
     autocomplete_asks_for,
 )
 from config.admin_services import ServiceAdminMixin
@@ -189,7 +190,7 @@ class SourceAdmin(AutocompleteTargetMixin, ServiceAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(Passage)
-class PassageAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class PassageAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     # A million rows: count the filtered rows only, not the whole table again for "Show all".
     show_full_result_count = False
     list_display = ["__str__", "source", "start", "end", "anchor_status", "revision", "created_at"]
@@ -197,6 +198,17 @@ class PassageAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistoryAdmin
     list_select_related = ["source"]
     search_fields = ["exact", "source__title"]
     raw_id_fields = ["source"]
+
+    def indexed_search(self, terms):
+        def holding(field):
+            return Q.create([(f"{field}__icontains", term) for term in terms])
+
+        yield Passage.objects.filter(holding("exact"))  # passage_exact_upper_trgm_idx
+        # The sources' keys first when few (5,000 sources at a million passages): their
+        # passages are then found by the source's index.
+        titled = Source.objects.filter(holding("title")).order_by().values_list("pk", flat=True)
+        found = list(titled[: self.indexed_search_cap + 1])
+        yield Passage.objects.filter(source__in=found if len(found) <= self.indexed_search_cap else titled)
 
     @property
     def media(self):
