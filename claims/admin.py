@@ -16,6 +16,7 @@ from config.admin_search import (
     CappedSearchCountMixin,
     IndexedSearchMixin,
     autocomplete_asks_for,
+    holding,
 )
 from config.admin_services import ServiceAdminMixin
 from config.filters import MAX_ID, is_id_text
@@ -111,17 +112,11 @@ class ClaimAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin, 
     raw_id_fields = ["passage"]
 
     def indexed_search(self, terms):
-        def holding(field):
-            return Q.create([(f"{field}__icontains", term) for term in terms])
-
-        yield Claim.objects.filter(holding("statement"))
-        passages = Passage.objects.filter(holding("exact")).order_by().values_list("pk", flat=True)
-        # The passages' keys, read first through their index when they are few. As a subquery,
-        # PostgreSQL joined them to a limited read of the claims in the passages' order, and
-        # read 623,158 passages to find 10,001 that hold "pipeline" among a million (0.5 s).
-        found = list(passages[: self.indexed_search_cap + 1])
-        yield Claim.objects.filter(passage__in=found if len(found) <= self.indexed_search_cap else passages)
-        yield Claim.objects.filter(holding("claimant__name"))
+        yield Claim.objects.filter(holding("statement", terms))
+        yield Claim.objects.filter(
+            passage__in=self.keys_through(Passage.objects.filter(holding("exact", terms)))
+        )
+        yield Claim.objects.filter(holding("claimant__name", terms))
 
     @property
     def media(self):
@@ -263,15 +258,9 @@ class ForecastAdmin(
 
     def indexed_search(self, terms):
         own = Forecast.objects.filter(  # the fields of forecast_search_upper_trgm_idx
-            Q.create(
-                [
-                    Q.create([(f"{field}__icontains", term) for term in terms])
-                    for field in FORECAST_INDEXED_FIELDS
-                ],
-                connector=Q.OR,
-            )
+            Q.create([holding(field, terms) for field in FORECAST_INDEXED_FIELDS], connector=Q.OR)
         )
-        statements = Claim.objects.filter(Q.create([("statement__icontains", term) for term in terms]))
+        statements = Claim.objects.filter(holding("statement", terms))
         return [own, Forecast.objects.filter(claim__in=statements.order_by().values("pk"))]
 
     readonly_fields = ["verdict", "verified_at", "created_at", "modified_at"]

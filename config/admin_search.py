@@ -79,6 +79,12 @@ def search_terms(search_term: str) -> list[str]:
 SEARCH_COUNT_CAP = 10_000
 
 
+def holding(field: str, terms: list[str]) -> Q:
+    """Django's search condition for one field holding every one of the terms, which that
+    field's trigram index on UPPER(field) serves."""
+    return Q.create([(f"{field}__icontains", term) for term in terms])
+
+
 def most_found(keys: Iterable[QuerySet], cap: int) -> int:
     """The most rows any one of the querysets of keys holds, each read up to cap + 1 keys, and no
     more of them read once one is past the cap: their union holds at least as many."""
@@ -131,6 +137,16 @@ class IndexedSearchMixin:
         first, as they are read in turn until the cap is passed (a generator may leave the work
         of the rest undone)."""
         raise NotImplementedError
+
+    def keys_through(self, keys: QuerySet):
+        """For a lookup through another table (`field__in=`): that table's keys read first
+        through their index when they are no more than the cap, so that PostgreSQL finds this
+        model's rows by them; past the cap, the subquery. As a subquery under a LIMIT,
+        PostgreSQL joined the passages to a read of the claims in the passages' order and read
+        623,158 of them to find 10,001 that hold "pipeline" among a million (0.5 s)."""
+        keys = keys.order_by().values_list("pk", flat=True)
+        found = list(keys[: self.indexed_search_cap + 1])
+        return found if len(found) <= self.indexed_search_cap else keys
 
     def get_search_results(self, request, queryset, search_term):
         if connection.vendor != "postgresql":

@@ -5,7 +5,7 @@ import functools
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +15,7 @@ from config.admin_search import (
     IdAutocompleteSelect,
     IndexedSearchMixin,
     autocomplete_asks_for,
+    holding,
 )
 from config.admin_services import ServiceAdminMixin
 from sources import annotate, services
@@ -200,15 +201,10 @@ class PassageAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin
     raw_id_fields = ["source"]
 
     def indexed_search(self, terms):
-        def holding(field):
-            return Q.create([(f"{field}__icontains", term) for term in terms])
-
-        yield Passage.objects.filter(holding("exact"))  # passage_exact_upper_trgm_idx
-        # The sources' keys first when few (5,000 sources at a million passages): their
-        # passages are then found by the source's index.
-        titled = Source.objects.filter(holding("title")).order_by().values_list("pk", flat=True)
-        found = list(titled[: self.indexed_search_cap + 1])
-        yield Passage.objects.filter(source__in=found if len(found) <= self.indexed_search_cap else titled)
+        yield Passage.objects.filter(holding("exact", terms))  # passage_exact_upper_trgm_idx
+        yield Passage.objects.filter(
+            source__in=self.keys_through(Source.objects.filter(holding("title", terms)))
+        )
 
     @property
     def media(self):
