@@ -114,7 +114,7 @@ class ClaimAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin, 
     def indexed_search(self, terms):
         yield Claim.objects.filter(holding("statement", terms))
         yield Claim.objects.filter(
-            passage__in=self.keys_through(Passage.objects.filter(holding("exact", terms)))
+            self.keys_through("passage", Passage.objects.filter(holding("exact", terms)))
         )
         yield Claim.objects.filter(holding("claimant__name", terms))
 

@@ -11,7 +11,7 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
@@ -107,6 +107,20 @@ def found_keys(keys: Iterable[QuerySet], cap: int) -> set | None:
     return found
 
 
+class AnyOf(Lookup):
+    """`field = ANY(%s)`, the keys sent as one array (PostgreSQL): `field__in=keys` sends each of
+    up to 10,000 keys as its own parameter, which psycopg writes into the statement one by one
+    and PostgreSQL parses as a list of constants. Counting 9,000 verdicts by key took 32-57 ms
+    that way, against 10-11 ms with the array (DEBUG off, at a million claims)."""
+
+    lookup_name = "any_of"  # not registered: used as AnyOf(F(field), keys)
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*params, list(self.rhs))
+
+
 class IndexedSearchMixin:
     """A changelist's search, on PostgreSQL, as the union of the rows each searched field's index
     finds, with the same rows as Django's search.
@@ -138,15 +152,17 @@ class IndexedSearchMixin:
         of the rest undone)."""
         raise NotImplementedError
 
-    def keys_through(self, keys: QuerySet):
-        """For a lookup through another table (`field__in=`): that table's keys read first
-        through their index when they are no more than the cap, so that PostgreSQL finds this
-        model's rows by them; past the cap, the subquery. As a subquery under a LIMIT,
-        PostgreSQL joined the passages to a read of the claims in the passages' order and read
-        623,158 of them to find 10,001 that hold "pipeline" among a million (0.5 s)."""
+    def keys_through(self, field: str, keys: QuerySet) -> Q | Lookup:
+        """The condition that the field is one of the keys of another table's rows: the keys
+        read first through their index when they are no more than the cap, so that PostgreSQL
+        finds this model's rows by them; past the cap, the subquery. As a subquery under a
+        LIMIT, PostgreSQL joined the passages to a read of the claims in the passages' order and
+        read 623,158 of them to find 10,001 that hold "pipeline" among a million (0.5 s)."""
         keys = keys.order_by().values_list("pk", flat=True)
         found = list(keys[: self.indexed_search_cap + 1])
-        return found if len(found) <= self.indexed_search_cap else keys
+        return (
+            AnyOf(F(field), found) if len(found) <= self.indexed_search_cap else Q(**{f"{field}__in": keys})
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if connection.vendor != "postgresql":
@@ -179,7 +195,7 @@ class IndexedSearchMixin:
         if rare_keys is not None:
             # Read once here, the keys are found by the count, the page and the date hierarchy
             # through the primary key's index, not each through the indexes of the terms again.
-            queryset = queryset.filter(pk__in=sorted(rare_keys))
+            queryset = queryset.filter(AnyOf(F("pk"), sorted(rare_keys)))
         elif len(terms) == 1:
             request.admin_search_found_at_least = cap + 1  # the term's keys passed the cap
         elif terms:

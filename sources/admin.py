@@ -203,7 +203,7 @@ class PassageAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin
     def indexed_search(self, terms):
         yield Passage.objects.filter(holding("exact", terms))  # passage_exact_upper_trgm_idx
         yield Passage.objects.filter(
-            source__in=self.keys_through(Source.objects.filter(holding("title", terms)))
+            self.keys_through("source", Source.objects.filter(holding("title", terms)))
         )
 
     @property

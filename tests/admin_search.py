@@ -34,6 +34,12 @@ def searched_with_statements(model, search_term: str) -> tuple[set[int], list[st
     return found, [query["sql"] for query in captured.captured_queries]
 
 
+def among(column: str, *keys: int) -> str:
+    """How a statement compares the column with these keys (config.admin_search.AnyOf): one array,
+    whose element type psycopg picks by the keys' size."""
+    return f"{column} = ANY('{{{','.join(map(str, sorted(keys)))}}}'::"
+
+
 def statement_count(model, search_term: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         searched(model, search_term)

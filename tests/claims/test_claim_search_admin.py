@@ -115,10 +115,12 @@ def test_a_rare_term_is_searched_as_the_keys_its_indexes_found(claims, monkeypat
     assert len(lookups) == 4 and all(lookup.endswith("LIMIT 6") for lookup in lookups)
     assert 'UPPER("claims_claim"."statement"::text) LIKE UPPER(' in lookups[0]
     assert 'UPPER("sources_passage"."exact"::text) LIKE UPPER(' in lookups[1]
-    assert f'"claims_claim"."passage_id" IN ({claims["passage"].passage_id})' in lookups[2]
+    assert admin_search.among('"claims_claim"."passage_id"', claims["passage"].passage_id) in lookups[2]
     assert 'UPPER("claims_actor"."name"::text) LIKE UPPER(' in lookups[3]
     # The list reads the keys found, not the tables again.
-    assert f'"claims_claim"."id" IN ({claims["passage"].pk})' in search and " LIKE " not in search
+    assert (
+        admin_search.among('"claims_claim"."id"', claims["passage"].pk) in search and " LIKE " not in search
+    )
 
 
 @postgres_only
@@ -136,7 +138,7 @@ def test_passages_past_the_cap_are_read_through_a_subquery(claims, monkeypatch):
 
     assert found == {with_claim.pk} == searched("danube", djangos=True)
     assert '"claims_claim"."passage_id" IN (SELECT' in statements[2]
-    assert f'"claims_claim"."id" IN ({with_claim.pk})' in statements[-1]
+    assert admin_search.among('"claims_claim"."id"', with_claim.pk) in statements[-1]
 
 
 @postgres_only
@@ -159,7 +161,7 @@ def test_several_rare_terms_are_searched_as_the_keys_they_share(claims, monkeypa
 
     both = sorted([claims["statement"].pk, claims["passage"].pk])
     assert found == set(both) == searched("deliveries resume", djangos=True)
-    assert f'"claims_claim"."id" IN ({both[0]}, {both[1]})' in statements[-1]
+    assert admin_search.among('"claims_claim"."id"', *both) in statements[-1]
 
 
 @postgres_only
