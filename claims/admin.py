@@ -308,7 +308,7 @@ class ForecastAdmin(
 
 
 @admin.register(Verification)
-class VerificationAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistoryAdmin):
+class VerificationAdmin(CappedSearchCountMixin, IndexedSearchMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     """Verdicts are append-only: they can be added and read, never changed or deleted."""
 
     list_display = ["forecast", "verdict", "created_by", "created_at", "supersedes"]
@@ -316,6 +316,15 @@ class VerificationAdmin(CappedSearchCountMixin, ServiceAdminMixin, SimpleHistory
     list_select_related = ["forecast", "created_by", "supersedes"]
     search_fields = ["rationale", "forecast__outcome"]
     raw_id_fields = ["forecast"]
+    # Django's search here read the verdicts, joined to their forecasts, until it had counted
+    # the cap or read them all: 0.23-0.52 s at 172,654 verdicts. Through the indexes, each term
+    # counted (IndexedSearchMixin): 0.02-0.13 s for one term (bench/findings.md).
+
+    def indexed_search(self, terms):
+        yield Verification.objects.filter(holding("rationale", terms))
+        outcomes = Forecast.objects.filter(holding("outcome", terms))
+        yield Verification.objects.filter(self.keys_through("forecast", outcomes))
+
     fields = ["forecast", "verdict", "rationale", "evidence", "reason"]
 
     def get_readonly_fields(self, request, obj=None):
