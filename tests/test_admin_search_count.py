@@ -152,6 +152,10 @@ def test_terms_one_field_holds_together_past_the_cap_are_not_counted_again(
     # The keys of the statements that hold both terms, read past the cap.
     both = "UPPER('%the%') AND UPPER(\"claims_claim\".\"statement\"::text) LIKE UPPER('%needle%')) LIMIT 4"
     assert any(both in sql for sql in statements)
+    # Past the cap together, so each term alone: their own lookups are not read.
+    assert not any(
+        f"LIKE UPPER('%{term}%') LIMIT 4" in sql for sql in statements for term in ("the", "needle")
+    )
 
 
 @postgres_only
