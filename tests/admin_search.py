@@ -40,6 +40,11 @@ def among(column: str, *keys: int) -> str:
     return f"{column} = ANY('{{{','.join(map(str, sorted(keys)))}}}'::"
 
 
+def by_keys_alone(model, statement: str, *keys: int) -> bool:
+    """Whether the list's statement finds the model's rows by these keys, and matches no text."""
+    return among(f'"{model._meta.db_table}"."id"', *keys) in statement and " LIKE " not in statement
+
+
 def statement_count(model, search_term: str) -> int:
     with CaptureQueriesContext(connection) as captured:
         searched(model, search_term)
